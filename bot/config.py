@@ -1,0 +1,58 @@
+"""Settings from the environment and `.env`; built once in main() and passed down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# What @BotFather hands out: a numeric bot id, a colon, and a 35-character secret.
+_TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = Field(
+        default=None, description="Base URL of another Bot API server, e.g. http://127.0.0.1:8081"
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="sqlite:///path or redis://host:port/db; default SQLite in DATA_DIR",
+    )
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    trust_forwarded_for: bool = False
+    data_dir: Path = REPO_ROOT / "data"
+    knowledge_dir: Path = REPO_ROOT / "knowledge"
+    intents_dir: Path = REPO_ROOT / "intents"
+    log_level: str = "INFO"
+
+    def resolved_storage_url(self) -> str:
+        """The storage URL to use: STORAGE_URL, or a SQLite file under DATA_DIR."""
+        return self.storage_url or f"sqlite:///{self.data_dir / 'state.sqlite3'}"
+
+    def token_problem(self) -> str | None:
+        """Why BOT_TOKEN cannot be used (None when it looks right); never echoes the token."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            return "BOT_TOKEN is not set"
+        if not _TOKEN_RE.match(self.bot_token.get_secret_value().strip()):
+            return "BOT_TOKEN is malformed (expected <digits>:<35 characters> from @BotFather)"
+        return None
+
+    def secrets(self) -> list[str]:
+        """The secret values, for the log filter that scrubs them."""
+        return [
+            s.get_secret_value()
+            for s in (self.bot_token, self.webhook_secret)
+            if s is not None and s.get_secret_value()
+        ]

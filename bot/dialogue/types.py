@@ -1,0 +1,92 @@
+"""What flows through the engine: a user turn in, replies out, and the state between turns.
+
+Adapters (Telegram, console, CLI) only ever build `Turn`s, persist `DialogueState` as a plain
+dict, and hand `Reply`s to bot.render. Nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# What a button asks the engine to do. "answer" fills `slot` with `value`; "change" re-asks
+# `slot`; "menu" starts one of the /start choices (value: recommend | ask | compare);
+# "passage" answers with the passage `value` ("did you mean" choices); "chart" asks for the
+# score chart of the last pick.
+Action = Literal[
+    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart", "confirm"
+]
+ReplyKind = Literal["question", "answer", "recommendation", "comparison", "info", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One button; `label` is what the user sees, the rest is what pressing it means."""
+
+    label: str
+    action: Action
+    slot: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a statement comes from: a passage id, its section path and its source's title."""
+
+    passage_id: str
+    section: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One block of a reply. `style` tells renderers how to show it; text is never markup.
+
+    heading: a bold line; paragraph: plain text; bullet: a list item; quote: a passage quoted
+    from the knowledge base (with `citation`); table: `rows` of cells, first row the header.
+    """
+
+    style: Literal["heading", "paragraph", "bullet", "quote", "table"]
+    text: str = ""
+    citation: Citation | None = None
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message from the engine: parts in order, then buttons in rows."""
+
+    kind: ReplyKind
+    parts: tuple[Part, ...]
+    options: tuple[tuple[Option, ...], ...] = ()
+    # Framework name -> score, when the reply is a recommendation (Telegram draws a chart).
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One user turn: free text, a command (without the slash) or a button press.
+
+    `step` on a button is the state's step when the button was shown: an older step means
+    the button is stale.
+    """
+
+    text: str = ""
+    command: str | None = None
+    option: Option | None = None
+    step: int | None = None
+
+
+class DialogueState(BaseModel):
+    """A conversation between turns; plain data so any storage can persist `model_dump()`."""
+
+    mode: Literal["idle", "form", "done"] = "idle"
+    slots: dict[str, str] = Field(default_factory=dict)
+    skipped: list[str] = Field(default_factory=list)
+    negated: dict[str, list[str]] = Field(default_factory=dict)
+    history: list[str] = Field(default_factory=list)  # slots in the order they were filled
+    requested_slot: str | None = None
+    step: int = 0
+    last_pick: str | None = None

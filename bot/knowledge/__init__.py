@@ -1,0 +1,28 @@
+"""The knowledge base: load and validate knowledge/ into typed, citable passages."""
+
+from bot.datafile import DataError
+from bot.knowledge.loader import load_knowledge, split_sentences
+from bot.knowledge.markdown import detect_frameworks
+from bot.knowledge.models import (
+    Framework,
+    KnowledgeBase,
+    Passage,
+    Rule,
+    Source,
+    Table,
+    TableRow,
+)
+
+__all__ = [
+    "DataError",
+    "Framework",
+    "KnowledgeBase",
+    "Passage",
+    "Rule",
+    "Source",
+    "Table",
+    "TableRow",
+    "detect_frameworks",
+    "load_knowledge",
+    "split_sentences",
+]

@@ -1,0 +1,107 @@
+"""Typed knowledge: passages, frameworks, the comparison table and the decision rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PassageKind = Literal["section", "row", "cell", "bullet", "sentence", "paragraph"]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One citable piece of knowledge: a section, table row or cell, bullet or sentence."""
+
+    id: str
+    source: str
+    section: tuple[str, ...]
+    text: str
+    kind: PassageKind
+    frameworks: tuple[str, ...] = ()
+    origin: str = ""  # file:line it was read from
+
+    @property
+    def section_label(self) -> str:
+        """The section path, e.g. 'Where Each Wins > Django > Watch out for'."""
+        return " > ".join(self.section)
+
+    @property
+    def index_text(self) -> str:
+        """What retrieval sees: the section path gives short bullets their subject."""
+        if self.kind in ("section", "row", "cell"):
+            return self.text
+        return f"{self.section_label}: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document the passages come from (the article, or a Markdown file in knowledge/)."""
+
+    id: str
+    title: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    """A framework the advisor can recommend."""
+
+    id: str
+    name: str
+    family: str
+    language: str
+    aliases: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    id: str
+    label: str
+    cells: dict[str, str]
+    passage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The article's comparison table: columns are framework ids."""
+
+    columns: dict[str, str]
+    rows: tuple[TableRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A decision rule: when the slots match `when`, add `effects` to framework scores.
+
+    `when` maps slot name -> accepted values; `effects` maps framework id -> points (negative
+    to argue against). The advisor validates slot names and values against intents/.
+    """
+
+    id: str
+    source: str
+    criterion: str
+    reason: str
+    when: dict[str, tuple[str, ...]]
+    effects: dict[str, float]
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Everything the bot knows, validated; `content_hash` keys the index cache."""
+
+    sources: tuple[Source, ...]
+    passages: tuple[Passage, ...]
+    frameworks: dict[str, Framework]
+    table: Table
+    rules: tuple[Rule, ...]
+    content_hash: str
+    by_id: dict[str, Passage] = field(default_factory=dict)
+
+    def passage(self, passage_id: str) -> Passage:
+        return self.by_id[passage_id]
+
+    def framework_passages(self, framework_id: str) -> list[Passage]:
+        """The passages that speak of a framework, in article order."""
+        return [p for p in self.passages if framework_id in p.frameworks]

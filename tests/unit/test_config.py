@@ -1,0 +1,30 @@
+import logging
+
+from bot.config import Settings
+from bot.logs import SecretFilter
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+
+
+def test_defaults_put_sqlite_under_data_dir(tmp_path):
+    settings = Settings(_env_file=None, data_dir=tmp_path)
+    assert settings.resolved_storage_url() == f"sqlite:///{tmp_path / 'state.sqlite3'}"
+
+
+def test_token_is_secret_in_repr():
+    settings = Settings(_env_file=None, bot_token=TOKEN)
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings)
+    assert settings.token_problem() is None
+
+
+def test_secret_filter_scrubs_messages_and_tracebacks():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (f"/bot{TOKEN}/",), None)
+    try:
+        raise RuntimeError(f"failed /bot{TOKEN}/getMe")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    SecretFilter([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage()
+    assert "***" in record.getMessage()
