@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="python -m bot",
-        description="Backend Framework Advisor: pick a backend framework, grounded in one article.",
+        description="Backend Framework Advisor: pick a backend framework, grounded in an article.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
