@@ -7,11 +7,15 @@ Heavy imports (torch, aiogram) happen inside the subcommands that need them, so 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+
 from bot.config import Settings
+from bot.datafile import DataError
 
 # Exit status for a configuration or data problem the user must fix.
 EXIT_USAGE = 2
@@ -91,33 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _not_yet(what: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def command(args: argparse.Namespace, settings: Settings) -> int:
-        print(f"`{args.command}` is not built yet: it will {what}.")
-        return 0
-
-    return command
-
-
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    problem = settings.token_problem()
-    if problem:
-        raise UserError(
-            f"{problem}. Get a token from @BotFather in Telegram (/newbot), then run "
-            "`BOT_TOKEN=... make run`; `make chat` works without one."
-        )
-    return _not_yet("start the Telegram bot")(args, settings)
-
-
-COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "run": _cmd_run,
-    "chat": _not_yet("hold the advisor conversation in this console"),
-    "ask": _not_yet("answer questions from the article with citations"),
-    "recommend": _not_yet("pick a framework from a description"),
-    "kb": _not_yet("validate and index the knowledge base"),
-    "eval": _not_yet("report retrieval and recommendation quality"),
-    "bench": _not_yet("measure speed against floors"),
+# Each subcommand lives beside the code it drives and is imported only when chosen, so
+# `--help` stays instant. A handler receives (args, settings) and returns the exit status.
+COMMANDS: dict[str, str] = {
+    "run": "bot.telegram.app:cmd_run",
+    "chat": "bot.console:cmd_chat",
+    "ask": "bot.retrieval.commands:cmd_ask",
+    "recommend": "bot.advisor.commands:cmd_recommend",
+    "kb": "bot.retrieval.commands:cmd_kb",
+    "eval": "bot.evaluation:cmd_eval",
+    "bench": "bot.bench:cmd_bench",
 }
+
+
+def _handler(command: str) -> Callable[[argparse.Namespace, Settings], int]:
+    module_name, _, function = COMMANDS[command].partition(":")
+    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,12 +119,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
-        settings = Settings()
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]).upper()
+            raise UserError(f"invalid setting {where}: {first['msg']}") from None
         from bot.logs import configure_logging
 
         configure_logging(settings.log_level, settings.secrets())
-        return COMMANDS[args.command](args, settings)
-    except UserError as exc:
+        return _handler(args.command)(args, settings)
+    except (UserError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,0 +1,1 @@
+"""The aiogram adapter: the only package that imports aiogram."""
