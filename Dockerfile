@@ -1,0 +1,30 @@
+# The bot with its model inside: nothing is downloaded when the container starts.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    HF_HUB_DISABLE_PROGRESS_BARS=1 \
+    DATA_DIR=/data
+
+WORKDIR /app
+
+# The CPU build first: the default torch wheel drags in gigabytes of CUDA libraries.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN pip install .
+COPY knowledge ./knowledge
+COPY intents ./intents
+
+RUN useradd --create-home --uid 10001 advisor \
+    && mkdir -p /data && chown advisor /data
+USER advisor
+VOLUME ["/data"]
+EXPOSE 8080
+
+# Exec form: python is PID 1 and receives SIGTERM, so the bot stops gracefully.
+CMD ["python", "-m", "bot", "run"]

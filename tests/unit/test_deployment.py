@@ -1,0 +1,45 @@
+"""Docker does not run on these machines: check the compose file and Dockerfile by structure."""
+
+import re
+
+import yaml
+
+from bot.config import Settings
+
+
+def test_compose_has_bot_and_redis_wired_together(repo):
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    bot, redis = compose["services"]["bot"], compose["services"]["redis"]
+    assert bot["env_file"] == ".env"
+    assert bot["environment"]["STORAGE_URL"] == "redis://redis:6379/0"
+    assert "./knowledge:/app/knowledge:ro" in bot["volumes"]
+    assert "./intents:/app/intents:ro" in bot["volumes"]
+    data_volume = next(
+        v for v in bot["volumes"] if v.endswith(":" + bot["environment"]["DATA_DIR"])
+    )
+    assert data_volume.split(":")[0] in compose["volumes"]
+    assert bot["restart"] and "healthcheck" in bot
+    assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert redis["image"].startswith("redis:")
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
+    assert any(v.split(":")[0] in compose["volumes"] for v in redis["volumes"])
+
+
+def test_compose_environment_names_real_settings(repo):
+    compose = yaml.safe_load((repo / "docker-compose.yml").read_text())
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(compose["services"]["bot"]["environment"]) <= fields
+
+
+def test_env_example_lists_only_real_settings(repo):
+    names = re.findall(r"^([A-Z_]+)=", (repo / ".env.example").read_text(), re.MULTILINE)
+    assert "BOT_TOKEN" in names
+    assert set(names) <= {name.upper() for name in Settings.model_fields}
+
+
+def test_dockerfile_is_slim_cpu_non_root_exec_form(repo):
+    text = (repo / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", text, re.MULTILINE)
+    assert "torch==2.13.0" in text
+    assert re.search(r"^USER (?!root)\w+", text, re.MULTILINE)
+    assert re.search(r'^CMD \["python", "-m", "bot", "run"\]', text, re.MULTILINE)
