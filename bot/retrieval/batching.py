@@ -1,0 +1,113 @@
+"""Query encoding for many chats at once: an LRU cache in front of a micro-batching worker.
+
+Chats encode their messages from worker threads; one thread runs the model. Requests that
+arrive within a few milliseconds of each other share one forward pass, which on a 2-core CPU
+costs little more than a single query does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+import numpy as np
+
+from bot.retrieval.embedder import Embedder
+
+
+def normalise_query(text: str) -> str:
+    """The cache key of a query: case and runs of whitespace do not change its meaning."""
+    return " ".join(text.lower().split())
+
+
+class BatchingEmbedder:
+    """An Embedder that caches query vectors and batches concurrent requests.
+
+    `max_batch` and `max_wait_s` bound the latency a query can pay for waiting on others
+    (16 queries, 5 ms by default).
+    """
+
+    def __init__(
+        self,
+        inner: Embedder,
+        max_batch: int = 16,
+        max_wait_s: float = 0.005,
+        cache_size: int = 4096,
+    ) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self._max_batch, self._max_wait_s = max_batch, max_wait_s
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._pending: list[tuple[str, Future[np.ndarray]]] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self.batches = 0  # forward passes run, for benchmarks
+        self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
+        self._worker.start()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised vectors of `texts`; cached ones are free, the rest join the next batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [normalise_query(t) for t in texts]
+        rows: list[np.ndarray | None] = []
+        with self._cache_lock:
+            for key in keys:
+                vector = self._cache.get(key)
+                if vector is not None:
+                    self._cache.move_to_end(key)
+                rows.append(vector)
+        missing = {key: Future() for key, row in zip(keys, rows, strict=True) if row is None}
+        if missing:
+            if len(missing) >= self._max_batch:
+                # A bulk caller (index build, eval) is its own batch: no point queueing it.
+                vectors = self.inner.encode(list(missing))
+                for future, vector in zip(missing.values(), vectors, strict=True):
+                    future.set_result(vector)
+            else:
+                with self._cond:
+                    self._pending += list(missing.items())
+                    self._cond.notify()
+            with self._cache_lock:
+                for key, future in missing.items():
+                    self._cache[key] = future.result()
+                    self._cache.move_to_end(key)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([
+            row if row is not None else missing[key].result()
+            for key, row in zip(keys, rows, strict=True)
+        ])
+
+    def close(self) -> None:
+        """Stop the worker thread (pending requests are still served)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._worker.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if self._closed and not self._pending:
+                    return
+                # Give other chats a few milliseconds to join this forward pass.
+                self._cond.wait_for(
+                    lambda: len(self._pending) >= self._max_batch, timeout=self._max_wait_s
+                )
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+            try:
+                vectors = self.inner.encode([key for key, _ in batch])
+                self.batches += 1
+                for (_, future), vector in zip(batch, vectors, strict=True):
+                    future.set_result(vector)
+            except BaseException as exc:  # the waiting chats must hear about it, not hang
+                for _, future in batch:
+                    future.set_exception(exc)

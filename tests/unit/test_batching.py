@@ -1,0 +1,75 @@
+import threading
+
+import numpy as np
+import pytest
+
+from bot.retrieval.batching import BatchingEmbedder, normalise_query
+
+
+class FakeEmbedder:
+    """Deterministic 4-dim vectors; records the batches it was asked to encode."""
+
+    name, dim = "fake", 4
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def encode(self, texts):
+        self.gate.wait(5)
+        if self.fail:
+            raise RuntimeError("model exploded")
+        self.calls.append(list(texts))
+        return np.array([[len(t), t.count("a"), 1.0, 0.0] for t in texts], dtype=np.float32)
+
+
+@pytest.fixture
+def fake():
+    return FakeEmbedder()
+
+
+def test_cache_hits_skip_the_model_and_normalise_case_and_spaces(fake):
+    embedder = BatchingEmbedder(fake)
+    first = embedder.encode(["Is Django  good?"])
+    second = embedder.encode(["is django good?"])
+    assert np.array_equal(first, second)
+    assert fake.calls == [["is django good?"]]
+    embedder.close()
+
+
+def test_concurrent_queries_share_one_forward_pass(fake):
+    embedder = BatchingEmbedder(fake, max_batch=8, max_wait_s=0.5)
+    fake.gate.clear()  # hold the first batch so the others queue behind it
+    results: dict[str, np.ndarray] = {}
+    threads = [
+        threading.Thread(target=lambda q=q: results.update({q: embedder.encode([q])[0]}))
+        for q in [f"query {n}" for n in range(9)]
+    ]
+    for thread in threads:
+        thread.start()
+    fake.gate.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 9
+    assert sum(len(batch) for batch in fake.calls) == 9
+    assert len(fake.calls) < 9
+    for query, vector in results.items():
+        assert vector[0] == len(normalise_query(query))
+    embedder.close()
+
+
+def test_a_model_failure_reaches_every_waiting_caller():
+    embedder = BatchingEmbedder(FakeEmbedder(fail=True))
+    with pytest.raises(RuntimeError, match="model exploded"):
+        embedder.encode(["anything"])
+    embedder.close()
+
+
+def test_lru_evicts_the_oldest(fake):
+    embedder = BatchingEmbedder(fake, cache_size=2)
+    for text in ["a", "b", "c", "a"]:
+        embedder.encode([text])
+    assert [batch[0] for batch in fake.calls] == ["a", "b", "c", "a"]
+    embedder.close()
