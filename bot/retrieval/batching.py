@@ -1,8 +1,9 @@
 """Query encoding for many chats at once: an LRU cache in front of a micro-batching worker.
 
 Chats encode their messages from worker threads; one thread runs the model. Requests that
-arrive within a few milliseconds of each other share one forward pass, which on a 2-core CPU
-costs little more than a single query does.
+arrive while the model is busy share its next forward pass, which on a 2-core CPU costs
+little more than a single query does. An idle model starts at once by default: on a quiet
+bot, waiting for company would only add latency.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ def normalise_query(text: str) -> str:
 class BatchingEmbedder:
     """An Embedder that caches query vectors and batches concurrent requests.
 
-    `max_batch` and `max_wait_s` bound the latency a query can pay for waiting on others
-    (16 queries, 5 ms by default).
+    `max_batch` bounds a forward pass (16 queries); `max_wait_s` (0 by default, at most a few
+    milliseconds if set) is how long an idle model waits for more queries to join.
     """
 
     def __init__(
         self,
         inner: Embedder,
         max_batch: int = 16,
-        max_wait_s: float = 0.005,
+        max_wait_s: float = 0.0,
         cache_size: int = 4096,
     ) -> None:
         self.inner = inner
@@ -97,10 +98,10 @@ class BatchingEmbedder:
                     self._cond.wait()
                 if self._closed and not self._pending:
                     return
-                # Give other chats a few milliseconds to join this forward pass.
-                self._cond.wait_for(
-                    lambda: len(self._pending) >= self._max_batch, timeout=self._max_wait_s
-                )
+                if self._max_wait_s > 0:
+                    self._cond.wait_for(
+                        lambda: len(self._pending) >= self._max_batch, timeout=self._max_wait_s
+                    )
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
             try:
