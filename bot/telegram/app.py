@@ -1,11 +1,178 @@
-"""App factory and `python -m bot run`."""
+"""App factory and `python -m bot run`: long polling, or a webhook when WEBHOOK_URL is set."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiohttp import web
 
 from bot.cli import UserError
 from bot.config import Settings
+from bot.telegram.conversation import Engine
+from bot.telegram.handlers import get_routers
+from bot.telegram.handlers.commands import bot_commands
+from bot.telegram.middlewares import InFlight, RetryRequestMiddleware, UpdateLogMiddleware
+from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
+from bot.telegram.webhook import create_webhook_app, secret_problem, webhook_path
+
+log = logging.getLogger(__name__)
+
+# How many updates run at once; each holds its chat's lock, so chats never race.
+TASKS_CONCURRENCY_LIMIT = 64
+# How long shutdown waits for running handlers before closing storage (SIGTERM grace).
+DRAIN_SECONDS = 10.0
+# Telegram holds a long-poll request open this long when there is nothing new.
+POLLING_TIMEOUT = 25
+
+
+def create_bot(settings: Settings) -> Bot:
+    """The Bot, pointed at TELEGRAM_API_URL when set; Bot API calls retry on 429 and 5xx."""
+    if settings.bot_token is None:
+        raise UserError("BOT_TOKEN is not set")
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    else:
+        session = AiohttpSession()
+    session.middleware(RetryRequestMiddleware())
+    return Bot(settings.bot_token.get_secret_value().strip(), session=session)
+
+
+async def _set_commands(bot: Bot) -> None:
+    # Cosmetic: the command menu. A failure here must not keep the bot from starting.
+    try:
+        await bot.set_my_commands(bot_commands())
+    except (TelegramAPIError, OSError) as exc:
+        log.warning("could not set the command menu (%s); continuing", type(exc).__name__)
+
+
+def create_dispatcher(
+    settings: Settings,
+    engine: Engine,
+    storage: BaseStorage,
+    isolation: BaseEventIsolation | None = None,
+    drain_seconds: float = DRAIN_SECONDS,
+) -> Dispatcher:
+    """The Dispatcher with every router, the storage, per-chat isolation and the engine."""
+    inflight = InFlight()
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=isolation or SimpleEventIsolation(),
+        settings=settings,
+        engine=engine,
+        inflight=inflight,
+    )
+    dp.update.outer_middleware(UpdateLogMiddleware(inflight))
+    dp.include_routers(*get_routers())
+
+    # aiogram closes storage first on shutdown; running handlers still need it, so we drain
+    # them (bounded) and close storage ourselves.
+    dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
+
+    async def on_startup(bot: Bot) -> None:
+        await _set_commands(bot)
+
+    async def on_shutdown() -> None:
+        left = await inflight.drain(drain_seconds)
+        if left:
+            log.warning(
+                "%d update(s) still running after %.0f s; stopping anyway", left, drain_seconds
+            )
+        await dp.fsm.close()
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp
+
+
+async def run_polling(bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) -> None:
+    """Long polling until SIGTERM/SIGINT (or dp.stop_polling()); closes storage and session."""
+    with contextlib.suppress(TelegramAPIError):
+        # A webhook left from an earlier deployment blocks getUpdates.
+        await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(
+        bot,
+        polling_timeout=POLLING_TIMEOUT,
+        handle_as_tasks=True,
+        tasks_concurrency_limit=TASKS_CONCURRENCY_LIMIT,
+        handle_signals=handle_signals,
+        close_bot_session=True,
+    )
+
+
+async def start_webhook(
+    bot: Bot, dp: Dispatcher, settings: Settings
+) -> tuple[web.AppRunner, web.TCPSite]:
+    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT and register it with Telegram."""
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    app = create_webhook_app(dp, bot, path=webhook_path(settings.webhook_url), secret=secret)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    log.info("webhook server listening on %s:%d", settings.webhook_host, settings.webhook_port)
+    return runner, site
+
+
+async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    """Webhook mode until SIGTERM/SIGINT; then drain handlers, close storage and session."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner, _ = await start_webhook(bot, dp, settings)
+    try:
+        await stop.wait()
+        log.info("stopping the webhook server")
+    finally:
+        # The webhook stays registered: another replica (or the next start) keeps serving it.
+        await runner.cleanup()
+
+
+def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    try:
+        return create_storage(settings.resolved_storage_url())
+    except StorageConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
+async def _check_storage(storage: BaseStorage) -> None:
+    redis = getattr(storage, "redis", None)
+    if redis is None:
+        return
+    try:
+        await redis.ping()
+    except Exception as exc:  # redis raises ConnectionError, TimeoutError, OSError subclasses
+        await storage.close()
+        raise UserError(f"cannot reach Redis from STORAGE_URL ({type(exc).__name__})") from None
+
+
+async def serve(settings: Settings, engine: Engine, **kwargs: Any) -> None:
+    """Run the bot (polling or webhook, by settings) with `engine` until told to stop."""
+    storage, isolation = _storage(settings)
+    await _check_storage(storage)
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, engine, storage, isolation, **kwargs)
+    if settings.webhook_url:
+        await run_webhook(bot, dp, settings)
+    else:
+        await run_polling(bot, dp)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -16,5 +183,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             f"{problem}. Get a token from @BotFather in Telegram (/newbot), then run "
             "`BOT_TOKEN=... make run`; `make chat` works without one."
         )
-    print("The Telegram adapter is not built yet.")
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        problem = secret_problem(secret)
+        if problem:
+            raise UserError(problem)
+    problem = storage_url_problem(settings.resolved_storage_url())
+    if problem:  # fail fast, before spending seconds loading the model
+        raise UserError(problem)
+    from bot.dialogue import build_engine
+
+    engine = build_engine(settings)
+    asyncio.run(serve(settings, engine))
     return 0

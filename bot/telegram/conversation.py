@@ -1,0 +1,239 @@
+"""One turn end to end: load the state, run the engine, send the replies, then save."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from pydantic import ValidationError
+
+from bot.dialogue.types import DialogueState, Reply, Turn
+from bot.render.html import escape_html, render_html
+from bot.telegram.chart import render_chart
+from bot.telegram.keyboards import build_keyboard
+
+log = logging.getLogger(__name__)
+
+# Keys of the chat's FSM data. The dialogue state itself is DialogueState.model_dump().
+STATE_KEY = "dialogue"
+SCORES_KEY = "scores"  # the last recommendation's scores, for the chart button
+REFS_KEY = "refs"  # options too long for 64 bytes of callback_data (see keyboards.RefCallback)
+QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard, step
+
+# Telegram shows "typing…" for 5 seconds; renew a little before it lapses.
+TYPING_RENEW_SECONDS = 4.5
+
+NON_TEXT_HINT = "I can only read text. Type your answer or a question, or use the buttons."
+EXPIRED = "This button has expired."
+
+
+class Engine(Protocol):
+    """What the adapter needs from bot.dialogue's engine."""
+
+    def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
+        """Run one turn: the new state and the replies."""
+        ...
+
+    def needs_model(self, turn: Turn) -> bool:
+        """True when the turn runs the embedding model (keep it off the event loop)."""
+        ...
+
+
+def read_state(data: dict[str, Any]) -> DialogueState:
+    """The chat's DialogueState from FSM data; a fresh one when absent or corrupt (logged)."""
+    raw = data.get(STATE_KEY)
+    if raw is None:
+        return DialogueState()
+    try:
+        return DialogueState.model_validate(raw)
+    except ValidationError as exc:
+        log.warning(
+            "stored dialogue state is corrupt (%d errors); starting afresh", exc.error_count()
+        )
+        return DialogueState()
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
+    """Show "typing…" while the block runs; a failing chat action never fails the turn."""
+
+    async def renew() -> None:
+        while True:
+            with contextlib.suppress(TelegramAPIError):
+                await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+            await asyncio.sleep(TYPING_RENEW_SECONDS)
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TelegramAPIError):
+            await task
+
+
+class Chat:
+    """Where replies go: a chat (and forum topic), and the message whose button was pressed."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        thread_id: int | None = None,
+        pressed: Message | None = None,
+    ) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.thread_id = thread_id
+        self.pressed = pressed
+
+    async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+        """Send one HTML message."""
+        return await self.bot.send_message(
+            self.chat_id,
+            text,
+            parse_mode="HTML",
+            reply_markup=markup,
+            message_thread_id=self.thread_id,
+            disable_web_page_preview=True,
+        )
+
+    async def edit(self, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """Edit a message in place; False when Telegram refuses (too old, deleted)."""
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=self.chat_id,
+                message_id=message_id,
+                parse_mode="HTML",
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return True
+            log.info("could not edit message %d: %s", message_id, exc.message)
+            return False
+        return True
+
+    async def retire_keyboard(self, message_id: int) -> None:
+        """Remove a message's buttons (cosmetic: failures are ignored)."""
+        with contextlib.suppress(TelegramAPIError):
+            await self.bot.edit_message_reply_markup(
+                chat_id=self.chat_id, message_id=message_id, reply_markup=None
+            )
+
+    async def photo(self, png: bytes, caption: str) -> None:
+        """Send a PNG with an HTML caption."""
+        await self.bot.send_photo(
+            self.chat_id,
+            BufferedInputFile(png, filename="scores.png"),
+            caption=caption,
+            parse_mode="HTML",
+            message_thread_id=self.thread_id,
+        )
+
+
+async def run_engine(
+    engine: Engine, state: DialogueState, turn: Turn, chat: Chat
+) -> tuple[DialogueState, list[Reply]]:
+    """engine.handle, in a thread with "typing…" when it runs the model, inline otherwise."""
+    # A copy: the stored state must stay as it was if this step fails half-way.
+    state = state.model_copy(deep=True)
+    if engine.needs_model(turn):
+        async with typing(chat.bot, chat.chat_id, chat.thread_id):
+            return await asyncio.to_thread(engine.handle, state, turn)
+    return engine.handle(state, turn)
+
+
+async def deliver(
+    chat: Chat, replies: list[Reply], step: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Send `replies` (editing the pressed question in place); return the updated FSM data."""
+    data = dict(data)
+    refs: dict[str, list[str]] = dict(data.get(REFS_KEY) or {})
+    question = data.get(QUESTION_KEY) or {}
+    pressed = chat.pressed
+    pressed_question = pressed is not None and question.get("id") == pressed.message_id
+    for n, reply in enumerate(replies):
+        texts = render_html(reply)
+        markup = build_keyboard(reply.options, step, refs)
+        message_id: int | None = None
+        if n == 0 and pressed is not None and pressed_question:
+            if reply.kind == "question" and len(texts) == 1:
+                if await chat.edit(pressed.message_id, texts[0], markup):
+                    message_id = pressed.message_id
+            else:
+                await chat.retire_keyboard(pressed.message_id)
+        if message_id is None:
+            for k, text in enumerate(texts):
+                last = k == len(texts) - 1
+                sent = await chat.send(text, markup if last else None)
+                message_id = sent.message_id
+        if reply.kind == "question":
+            question = {
+                "id": message_id,
+                "html": texts[-1],
+                "markup": markup.model_dump(mode="json", exclude_none=True) if markup else None,
+                "step": step,
+            }
+        if reply.scores:
+            data[SCORES_KEY] = dict(reply.scores)
+    data[REFS_KEY] = refs
+    data[QUESTION_KEY] = question
+    return data
+
+
+async def converse(fsm: FSMContext, engine: Engine, turn: Turn, chat: Chat) -> None:
+    """Run `turn` for the chat: engine, send, and only then save (a failed send saves nothing)."""
+    data = await fsm.get_data()
+    state = read_state(data)
+    new_state, replies = await run_engine(engine, state, turn, chat)
+    data = await deliver(chat, replies, new_state.step, data)
+    data[STATE_KEY] = new_state.model_dump(mode="json")
+    await fsm.set_data(data)
+
+
+async def repeat_question(fsm: FSMContext, chat: Chat, notice: str) -> None:
+    """Send `notice`, then the pending question again (as a new message) if there is one."""
+    data = await fsm.get_data()
+    state = read_state(data)
+    question = data.get(QUESTION_KEY) or {}
+    pending = state.mode == "form" and question.get("html") and question.get("step") == state.step
+    if not pending:
+        await chat.send(escape_html(notice))
+        return
+    await chat.send(escape_html(notice))
+    markup = (
+        InlineKeyboardMarkup.model_validate(question["markup"]) if question.get("markup") else None
+    )
+    sent = await chat.send(question["html"], markup)
+    if chat.pressed is not None and question.get("id") == chat.pressed.message_id:
+        await chat.retire_keyboard(chat.pressed.message_id)
+    data[QUESTION_KEY] = {**question, "id": sent.message_id}
+    await fsm.set_data(data)
+
+
+async def send_chart(fsm: FSMContext, chat: Chat) -> bool:
+    """Send the last recommendation's score chart; False when there is none to draw."""
+    data = await fsm.get_data()
+    scores = data.get(SCORES_KEY)
+    if not scores:
+        return False
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    png = await asyncio.to_thread(render_chart, scores)
+    caption = "Scores:"
+    for name, value in ranked:
+        item = f" {escape_html(name)} {value:g};"
+        if len(caption) + len(item) > 1000:  # Telegram caps captions at 1024 characters
+            break
+        caption += item
+    await chat.photo(png, caption.rstrip(";"))
+    return True

@@ -1,0 +1,29 @@
+"""Free text anywhere: a question is answered, a request starts or feeds the dialogue."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.dialogue.types import Turn
+from bot.telegram.conversation import Engine, converse
+from bot.telegram.handlers.common import AddressedToBot, chat_of
+
+# Telegram caps a message at 4096 characters; this only guards a forged or odd update.
+MAX_TEXT = 4096
+
+
+async def on_text(
+    message: Message, text: str, state: FSMContext, engine: Engine, bot: Bot
+) -> None:
+    """Any text that is not a command."""
+    await converse(state, engine, Turn(text=text[:MAX_TEXT]), chat_of(message, bot))
+
+
+def create_router() -> Router:
+    """A fresh router for this feature (a router belongs to one dispatcher)."""
+    router = Router(name=__name__)
+    router.message.filter(AddressedToBot())
+    router.message.register(on_text, F.text)
+    return router

@@ -1,0 +1,111 @@
+"""Inline keyboards: engine Options <-> CallbackData within Telegram's 64-byte limit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, MutableMapping
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.dialogue.types import Action, Option
+
+# Telegram drops a button whose callback_data exceeds 64 bytes.
+CALLBACK_DATA_LIMIT = 64
+# Remembered long buttons per chat (see RefCallback); older ones simply expire.
+MAX_REFS = 64
+
+# One character per action keeps room for the slot and value in the 64 bytes.
+_CODES: dict[str, str] = {
+    "answer": "a",
+    "skip": "s",
+    "back": "b",
+    "restart": "r",
+    "cancel": "x",
+    "change": "c",
+    "menu": "m",
+    "passage": "p",
+    "chart": "g",
+    "confirm": "k",
+}
+_ACTIONS: dict[str, str] = {code: action for action, code in _CODES.items()}
+
+
+class OptionCallback(CallbackData, prefix="o"):
+    """A button that says everything itself: action code, slot, value, the step it was shown at."""
+
+    action: str
+    slot: str = ""
+    value: str = ""
+    step: int
+
+
+class RefCallback(CallbackData, prefix="r"):
+    """A button whose option did not fit in 64 bytes: a hash looked up in the chat's data."""
+
+    ref: str
+    step: int
+
+
+def option_ref(option: Option) -> str:
+    """A short stable name for an option, for RefCallback."""
+    raw = "\x1f".join((option.action, option.slot or "", option.value or ""))
+    return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
+
+
+def pack_option(option: Option, step: int, refs: MutableMapping[str, list[str]]) -> str:
+    """callback_data for `option`; falls back to a RefCallback (recorded in `refs`) when long."""
+    try:
+        data = OptionCallback(
+            action=_CODES[option.action],
+            slot=option.slot or "",
+            value=option.value or "",
+            step=step,
+        ).pack()
+    except ValueError:  # ':' in a value or over 64 bytes
+        data = ""
+    if data and len(data.encode()) <= CALLBACK_DATA_LIMIT:
+        return data
+    ref = option_ref(option)
+    refs[ref] = [option.action, option.slot or "", option.value or "", option.label]
+    while len(refs) > MAX_REFS:
+        refs.pop(next(iter(refs)))
+    return RefCallback(ref=ref, step=step).pack()
+
+
+def unpack_option(data: OptionCallback) -> Option | None:
+    """The Option a pressed OptionCallback stands for; None for an unknown action (forged)."""
+    action = _ACTIONS.get(data.action)
+    if action is None:
+        return None
+    return Option(
+        label="", action=_as_action(action), slot=data.slot or None, value=data.value or None
+    )
+
+
+def unpack_ref(data: RefCallback, refs: MutableMapping[str, list[str]]) -> Option | None:
+    """The Option behind a RefCallback, or None when the chat no longer remembers it."""
+    entry = refs.get(data.ref)
+    if not entry or len(entry) != 4 or entry[0] not in _CODES:
+        return None
+    action, slot, value, label = entry
+    return Option(label=label, action=_as_action(action), slot=slot or None, value=value or None)
+
+
+def _as_action(name: str) -> Action:
+    return name  # type: ignore[return-value]
+
+
+def build_keyboard(
+    rows: Iterable[Iterable[Option]], step: int, refs: MutableMapping[str, list[str]]
+) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for a reply's option rows; None when there are no options."""
+    keyboard = [
+        [
+            InlineKeyboardButton(text=option.label, callback_data=pack_option(option, step, refs))
+            for option in row
+        ]
+        for row in rows
+    ]
+    keyboard = [row for row in keyboard if row]
+    return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None

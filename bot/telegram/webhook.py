@@ -1,0 +1,49 @@
+"""Webhook mode: an aiohttp server that checks Telegram's secret_token, plus /healthz."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+# Telegram accepts 1-256 characters from A-Z, a-z, 0-9, _ and - as secret_token.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why WEBHOOK_SECRET cannot be used in webhook mode (None when it is fine)."""
+    if not secret:
+        return "WEBHOOK_SECRET is required when WEBHOOK_URL is set"
+    if not _SECRET_RE.match(secret):
+        return "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    return None
+
+
+def webhook_path(url: str) -> str:
+    """The path Telegram posts to, from WEBHOOK_URL ('/webhook' when the URL has none)."""
+    path = urlsplit(url).path
+    return path if path and path != "/" else "/webhook"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness for load balancers and compose."""
+    return web.Response(text="ok")
+
+
+def create_webhook_app(
+    dispatcher: Dispatcher, bot: Bot, *, path: str, secret: str
+) -> web.Application:
+    """The aiohttp app: POST `path` (secret checked, else 401) and GET /healthz."""
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    # Start-up and shutdown first, so on shutdown handlers drain and storage closes before the
+    # request handler closes the bot's session (aiohttp runs on_shutdown in order).
+    setup_application(app, dispatcher, bot=bot)
+    handler = SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=True
+    )
+    handler.register(app, path=path)
+    return app

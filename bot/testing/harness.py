@@ -1,0 +1,75 @@
+"""The bot running in-process against FakeBotAPI: push an update, wait until it is handled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.telegram.app import create_bot, create_dispatcher, run_polling
+from bot.telegram.conversation import Engine
+from bot.telegram.middlewares import InFlight
+from bot.telegram.storage import create_storage
+from bot.testing.bot_api import Call, FakeBotAPI
+
+# A token shaped like @BotFather's (aiogram validates the shape); it means nothing anywhere.
+TEST_TOKEN = "123456789:AAtestTOKENtestTOKENtestTOKENtestTOK"
+
+
+def harness_settings(api: FakeBotAPI, storage_url: str, **overrides: Any) -> Settings:
+    """Settings pointing the bot at `api` with the given storage."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=SecretStr(TEST_TOKEN),
+        telegram_api_url=api.base_url,
+        storage_url=storage_url,
+        **overrides,
+    )
+
+
+class BotHarness:
+    """Runs long polling in a task; `turn()` pushes one update and waits for its handling."""
+
+    def __init__(self, api: FakeBotAPI, engine: Engine, storage_url: str, **settings: Any):
+        self.api = api
+        self.engine = engine
+        self.settings = harness_settings(api, storage_url, **settings)
+        self.bot: Bot | None = None
+        self.dp: Dispatcher | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def inflight(self) -> InFlight:
+        """The dispatcher's in-flight tracker."""
+        assert self.dp is not None
+        return self.dp["inflight"]  # type: ignore[no-any-return]
+
+    async def start(self, drain_seconds: float = 10.0) -> None:
+        """Build the bot as `python -m bot run` does and start polling."""
+        storage, isolation = create_storage(self.settings.resolved_storage_url())
+        self.bot = create_bot(self.settings)
+        self.dp = create_dispatcher(
+            self.settings, self.engine, storage, isolation, drain_seconds=drain_seconds
+        )
+        mark = len(self.api.calls)
+        self._task = asyncio.create_task(run_polling(self.bot, self.dp, handle_signals=False))
+        await self.api.wait_for(lambda c: c.method == "getUpdates", since=mark)
+
+    async def stop(self) -> None:
+        """A clean stop: polling ends, running handlers finish, storage and session close."""
+        if self.dp is not None and self._task is not None and not self._task.done():
+            await self.dp.stop_polling()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def turn(self, update: Awaitable[int], timeout: float = 120.0) -> list[Call]:
+        """Push an update (e.g. api.send_text(...)); return the Bot API calls its handling made."""
+        mark = len(self.api.calls)
+        update_id = await update
+        await asyncio.wait_for(self.inflight.wait_handled(update_id), timeout)
+        return [c for c in self.api.calls[mark:] if c.method != "getUpdates"]

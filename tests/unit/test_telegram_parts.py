@@ -1,0 +1,114 @@
+"""Keyboards, SQLite storage, the chart: the adapter's pieces on their own."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from PIL import Image
+
+from bot.dialogue.types import DialogueState, Option
+from bot.telegram.chart import render_chart
+from bot.telegram.conversation import STATE_KEY, read_state
+from bot.telegram.keyboards import (
+    CALLBACK_DATA_LIMIT,
+    OptionCallback,
+    RefCallback,
+    build_keyboard,
+    pack_option,
+    unpack_option,
+    unpack_ref,
+)
+from bot.telegram.storage import SQLiteStorage, create_storage, storage_url_problem
+
+
+def test_buttons_round_trip_within_64_bytes() -> None:
+    refs: dict[str, list[str]] = {}
+    option = Option("Python", "answer", slot="team_language", value="python")
+    data = pack_option(option, 7, refs)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    parsed = OptionCallback.unpack(data)
+    assert parsed.step == 7
+    back = unpack_option(parsed)
+    assert back is not None
+    assert (back.action, back.slot, back.value) == ("answer", "team_language", "python")
+    assert refs == {}
+
+
+@pytest.mark.parametrize("value", ["x" * 80, "has:colon", "ü" * 40])
+def test_long_or_odd_options_fall_back_to_a_remembered_reference(value: str) -> None:
+    refs: dict[str, list[str]] = {}
+    option = Option("Long", "passage", value=value)
+    data = pack_option(option, 3, refs)
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    back = unpack_ref(RefCallback.unpack(data), refs)
+    assert back == Option("Long", "passage", value=value)
+
+
+def test_forged_action_codes_and_forgotten_refs_are_rejected() -> None:
+    assert unpack_option(OptionCallback(action="zz", slot="", value="", step=1)) is None
+    assert unpack_ref(RefCallback(ref="deadbeef", step=1), {}) is None
+
+
+def test_keyboard_rows_follow_the_options() -> None:
+    rows = (
+        (Option("A", "answer", "s", "a"), Option("B", "answer", "s", "b")),
+        (Option("Skip", "skip"),),
+    )
+    markup = build_keyboard(rows, 1, {})
+    assert markup is not None
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [["A", "B"], ["Skip"]]
+    assert build_keyboard((), 1, {}) is None
+
+
+async def test_sqlite_storage_round_trips_and_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    key = StorageKey(bot_id=1, chat_id=2, user_id=3)
+    storage = SQLiteStorage(path)
+    assert await storage.get_data(key) == {}
+    assert await storage.get_state(key) is None
+    await storage.set_data(key, {"dialogue": {"step": 4}, "ü": "ß"})
+    await storage.set_state(key, "form")
+    await storage.close()
+    reopened = SQLiteStorage(path)
+    assert await reopened.get_data(key) == {"dialogue": {"step": 4}, "ü": "ß"}
+    assert await reopened.get_state(key) == "form"
+    other = StorageKey(bot_id=1, chat_id=2, user_id=4)
+    assert await reopened.get_data(other) == {}
+    await reopened.close()
+
+
+async def test_corrupt_rows_read_as_empty_and_corrupt_state_as_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    storage = SQLiteStorage(path)
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    await storage.set_data(key, {"x": 1})
+    db = sqlite3.connect(path)
+    db.execute("UPDATE fsm SET data = 'not json {'")
+    db.commit()
+    db.close()
+    assert await storage.get_data(key) == {}
+    await storage.close()
+    assert read_state({STATE_KEY: {"mode": "flying", "step": "many"}}) == DialogueState()
+    assert read_state({STATE_KEY: DialogueState(step=3).model_dump()}).step == 3
+
+
+def test_storage_urls(tmp_path: Path) -> None:
+    assert storage_url_problem(f"sqlite:///{tmp_path}/x.db") is None
+    assert storage_url_problem("redis://localhost:6379/0") is None
+    assert "not supported" in (storage_url_problem("postgres://x") or "")
+    assert storage_url_problem("sqlite:///") is not None
+    storage, _ = create_storage(f"sqlite:///{tmp_path}/nested/x.db")
+    assert isinstance(storage, SQLiteStorage)
+    assert storage.path == tmp_path / "nested" / "x.db"
+
+
+def test_chart_is_a_png_with_one_bar_per_framework() -> None:
+    png = render_chart({"Django": 5.0, "FastAPI": 3.5, "Spring Boot": -1.0})
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.width == 800 and image.height > 100
+    assert render_chart({}).startswith(b"\x89PNG")
