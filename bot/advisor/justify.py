@@ -1,0 +1,232 @@
+"""A pick a team can defend: reasons with their passages, watch-outs, runner-up, what flips it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.advisor.scoring import CLOSE_CALL, Scorer
+from bot.knowledge import Framework, KnowledgeBase
+from bot.nlu.spec import NluSpec
+
+MAX_REASONS = 5
+MIN_REASONS = 3
+# An underrated framework within this many points of the pick is worth a mention.
+UNDERRATED_WITHIN = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A statement and the passage id it comes from."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One answer change that flips the pick."""
+
+    slot: str
+    value: str
+    pick: str
+    text: str
+
+
+@dataclass(slots=True)
+class Recommendation:
+    """The advisor's verdict for one form."""
+
+    slots: dict[str, str | None]
+    pick: Framework
+    runner_up: Framework
+    margin: float
+    scores: dict[str, float]
+    reasons: list[Reason] = field(default_factory=list)
+    watch_out: list[Reason] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    also_consider: list[Reason] = field(default_factory=list)
+    table: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def close_call(self) -> bool:
+        """True when the runner-up is within CLOSE_CALL points."""
+        return self.margin <= CLOSE_CALL
+
+    def to_json(self) -> dict[str, Any]:
+        """The `recommend --json` line: slots, pick, runner-up, scores, reasons, watch-outs."""
+        return {
+            "slots": self.slots,
+            "pick": {"id": self.pick.id, "name": self.pick.name},
+            "runner_up": {"id": self.runner_up.id, "name": self.runner_up.name},
+            "scores": {fid: round(score, 2) for fid, score in self.scores.items()},
+            "reasons": [{"text": r.text, "source": r.source} for r in self.reasons],
+            "watch_out": [w.text for w in self.watch_out],
+            "what_would_change": [c.text for c in self.changes],
+        }
+
+
+class Advisor:
+    """Turns filled slots into a justified Recommendation."""
+
+    def __init__(self, kb: KnowledgeBase, spec: NluSpec, scorer: Scorer | None = None) -> None:
+        self.kb, self.spec = kb, spec
+        self.scorer = scorer or Scorer(kb, spec)
+
+    def runner_up(self, ranking: tuple[str, ...], totals: dict[str, float], pick: str) -> str:
+        """The best real alternative: another family, or a sibling the article treats apart.
+
+        Quarkus and Micronaut share one passage, so one is never the other's runner-up; Django
+        and FastAPI do not ("increasingly the right call when teams reach for Django").
+        """
+        chosen = self.kb.frameworks[pick]
+        best = None
+        for fid in ranking:
+            other = self.kb.frameworks[fid]
+            if fid == pick or (other.family == chosen.family and other.source == chosen.source):
+                continue
+            if best is None or totals[fid] > totals[best]:
+                best = fid
+            elif totals[fid] == totals[best] and other.family == chosen.family:
+                best = fid  # on a tie, the sibling is the more useful comparison
+        return best or next(f for f in ranking if f != pick)
+
+    def recommend(
+        self, slots: dict[str, str], negated: dict[str, list[str]] | None = None
+    ) -> Recommendation:
+        """The pick for `slots`, with reasons, watch-outs, runner-up, table and what flips it."""
+        negated = negated or {}
+        scoring = self.scorer.score(slots)
+        pick_id = scoring.pick
+        runner_id = self.runner_up(scoring.ranking, scoring.totals, pick_id)
+        totals = scoring.totals
+        rec = Recommendation(
+            slots={name: slots.get(name) for name in self.spec.slot_names},
+            pick=self.kb.frameworks[pick_id],
+            runner_up=self.kb.frameworks[runner_id],
+            margin=round(totals[pick_id] - totals[runner_id], 2),
+            scores={fid: totals[fid] for fid in scoring.ranking[:6]},
+        )
+        rec.reasons = self._reasons(scoring.fired, pick_id)
+        rec.watch_out = self._watch_outs(scoring.fired, pick_id)
+        rec.changes = self._changes(slots, negated, pick_id)
+        rec.also_consider = self._underrated(totals, pick_id)
+        rec.table = self._table(scoring.by_criterion, totals, pick_id, runner_id, scoring.ranking)
+        return rec
+
+    def _reasons(self, fired: tuple, pick: str) -> list[Reason]:
+        ranked = sorted(
+            (r for r in fired if r.effects.get(pick, 0) > 0), key=lambda r: -r.effects[pick]
+        )
+        reasons: list[Reason] = []
+        for rule in ranked:
+            reason = Reason(_sentence(rule.reason), rule.source)
+            if reason.text not in {r.text for r in reasons}:
+                reasons.append(reason)
+        # Too few rules fired (a short form): the article's own case for the pick fills in.
+        if len(reasons) < MIN_REASONS:
+            for passage in self.kb.framework_passages(pick):
+                if len(reasons) >= MIN_REASONS:
+                    break
+                if passage.kind != "bullet" or "Watch out for" in passage.section:
+                    continue
+                if passage.id in {r.source for r in reasons}:
+                    continue
+                reasons.append(Reason(f"The article: {passage.text}", passage.id))
+        return reasons[:MAX_REASONS]
+
+    def _watch_outs(self, fired: tuple, pick: str) -> list[Reason]:
+        framework = self.kb.frameworks[pick]
+        home = self.kb.passage(framework.source).section
+        out: list[Reason] = []
+        for rule in fired:
+            if rule.effects.get(pick, 0) < 0:
+                out.append(Reason(_sentence(rule.reason), rule.source))
+        for passage in self.kb.passages:
+            if passage.kind != "bullet" or "Watch out for" not in passage.section:
+                continue
+            if pick in passage.frameworks or passage.section[:-1] == home:
+                text = f"{passage.text[0].upper()}{passage.text[1:]}"
+                if passage.id not in {w.source for w in out}:
+                    out.append(Reason(text, passage.id))
+        if not out:
+            out.append(
+                Reason(
+                    f"The article names no specific watch-outs for {framework.name}; its bottom "
+                    "line: pick by team skills, ecosystem fit, and operational maturity",
+                    "bottom-line.pick",
+                )
+            )
+        return out
+
+    def _changes(
+        self, slots: dict[str, str], negated: dict[str, list[str]], pick: str
+    ) -> list[Change]:
+        found: list[tuple[float, int, Change]] = []
+        for order, slot in enumerate(self.spec.slots):
+            for option in slot.options:
+                if slots.get(slot.name) == option.value:
+                    continue
+                if option.value in negated.get(slot.name, []):
+                    continue
+                trial = {**slots, slot.name: option.value}
+                scoring = self.scorer.score(trial)
+                if scoring.pick == pick:
+                    continue
+                lead = scoring.totals[scoring.pick] - scoring.totals[pick]
+                name = self.kb.frameworks[scoring.pick].name
+                change = Change(slot.name, option.value, scoring.pick, f"{option.change}: {name}")
+                # Changing a given answer is the clearer counterfactual than filling a gap.
+                found.append((-(lead + (1 if slot.name in slots else 0)), order, change))
+        found.sort(key=lambda item: (item[0], item[1]))
+        seen: set[str] = set()
+        out = []
+        for _, _, change in found:
+            if change.pick not in seen:
+                seen.add(change.pick)
+                out.append(change)
+        return out[:3]
+
+    def _underrated(self, totals: dict[str, float], pick: str) -> list[Reason]:
+        out = []
+        for passage in self.kb.passages:
+            if passage.kind != "bullet" or passage.section[:1] != ("What's Underrated",):
+                continue
+            subjects = [f for f in self.kb.frameworks.values() if f.source == passage.id]
+            if any(f.id == pick for f in subjects):
+                continue
+            near = [
+                f
+                for f in subjects
+                if totals[f.id] > 0 and totals[f.id] >= totals[pick] - UNDERRATED_WITHIN
+            ]
+            if near:
+                names = " / ".join(f.name for f in near)
+                out.append(Reason(f"Also consider {names}: {passage.text}", passage.id))
+        return out
+
+    def _table(
+        self,
+        by_criterion: dict[str, dict[str, float]],
+        totals: dict[str, float],
+        pick: str,
+        runner: str,
+        ranking: tuple[str, ...],
+    ) -> tuple[tuple[str, ...], ...]:
+        third = next((f for f in ranking if f not in (pick, runner)), None)
+        columns = [f for f in (pick, runner, third) if f is not None]
+        header = ("Criterion", *(self.kb.frameworks[f].name for f in columns))
+        rows = [header]
+        for criterion, points in by_criterion.items():
+            rows.append((criterion, *(_points(points[f]) for f in columns)))
+        rows.append(("total", *(_points(totals[f]) for f in columns)))
+        return tuple(rows)
+
+
+def _points(value: float) -> str:
+    return f"{value:+g}" if value else "0"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

@@ -1,0 +1,180 @@
+"""Score frameworks from the decision rules; decide what to ask next and when to stop.
+
+Every possible form (each slot unknown or one of its values) is scored once at start-up:
+six slots make about ten thousand forms, a small matrix. "Could any remaining answer change
+the pick?" and "which question splits the candidates most?" are then array look-ups.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.datafile import DataError
+from bot.knowledge import KnowledgeBase, Rule
+from bot.nlu.spec import NluSpec
+
+# A pick ahead of its runner-up by no more than this is called a close call.
+CLOSE_CALL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """Scores of one form: totals, points per criterion, and the rules that fired."""
+
+    totals: dict[str, float]
+    by_criterion: dict[str, dict[str, float]]
+    fired: tuple[Rule, ...]
+    ranking: tuple[str, ...]
+
+    @property
+    def pick(self) -> str:
+        """The best framework id (ties go to the earlier framework in frameworks.yaml)."""
+        return self.ranking[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FormStatus:
+    """Where a form stands: the pick so far, and which unanswered slots could still change it."""
+
+    pick: str
+    open_slots: tuple[str, ...]  # slots whose answer could still change the pick
+    next_slot: str | None  # the most informative of them
+
+    @property
+    def done(self) -> bool:
+        """True when no remaining answer could change the pick."""
+        return not self.open_slots
+
+
+def validate_rules(kb: KnowledgeBase, spec: NluSpec, rules_path: Path) -> None:
+    """Check every rule's slot names and values against intents/; DataError at the rule."""
+    for rule in kb.rules:
+        line = int(rule.origin.rsplit(":", 1)[1]) if ":" in rule.origin else 1
+        for slot_name, values in rule.when.items():
+            if slot_name not in spec.slot_names:
+                raise DataError(
+                    rules_path,
+                    line,
+                    f"rule '{rule.id}' uses unknown slot '{slot_name}' "
+                    f"(declared in {spec.slots_file.name}: {', '.join(spec.slot_names)})",
+                )
+            slot = spec.slot(slot_name)
+            for value in values:
+                if value not in slot.values:
+                    raise DataError(
+                        rules_path,
+                        line,
+                        f"rule '{rule.id}' uses unknown value '{value}' for slot '{slot_name}' "
+                        f"(one of: {', '.join(slot.values)})",
+                    )
+
+
+class Scorer:
+    """Transparent, deterministic scoring of forms against the knowledge base's rules."""
+
+    def __init__(self, kb: KnowledgeBase, spec: NluSpec) -> None:
+        self.kb, self.spec = kb, spec
+        self.framework_ids = tuple(kb.frameworks)
+        self._slot_names = spec.slot_names
+        # Column j holds slot j's value index: 0 means unknown, k means the k-th option.
+        self._choices = [(None, *s.values) for s in spec.slots]
+        sizes = [len(c) for c in self._choices]
+        grids = np.indices(sizes).reshape(len(sizes), -1).T
+        self._forms = grids.astype(np.int16)
+        self._radix = np.array(
+            [int(np.prod(sizes[j + 1 :])) for j in range(len(sizes))], dtype=np.int64
+        )
+        self._codes = self._forms.astype(np.int64) @ self._radix
+        totals = np.zeros((len(self._forms), len(self.framework_ids)))
+        for rule in kb.rules:
+            mask = np.ones(len(self._forms), dtype=bool)
+            for slot_name, values in rule.when.items():
+                j = self._slot_names.index(slot_name)
+                idx = [self._choices[j].index(v) for v in values if v in self._choices[j]]
+                mask &= np.isin(self._forms[:, j], idx)
+            for fid, points in rule.effects.items():
+                totals[mask, self.framework_ids.index(fid)] += points
+        # np.argmax keeps the first of equal scores: ties go to frameworks.yaml order.
+        self._picks = np.argmax(totals, axis=1)
+
+    def score(self, slots: dict[str, str]) -> Scoring:
+        """Totals and per-criterion points for the filled `slots` (unknown slots add nothing)."""
+        totals = dict.fromkeys(self.framework_ids, 0.0)
+        by_criterion: dict[str, dict[str, float]] = {}
+        fired = []
+        for rule in self.kb.rules:
+            if all(slots.get(name) in values for name, values in rule.when.items()):
+                fired.append(rule)
+                row = by_criterion.setdefault(
+                    rule.criterion, dict.fromkeys(self.framework_ids, 0.0)
+                )
+                for fid, points in rule.effects.items():
+                    totals[fid] += points
+                    row[fid] += points
+        order = {fid: n for n, fid in enumerate(self.framework_ids)}
+        ranking = tuple(sorted(totals, key=lambda f: (-totals[f], order[f])))
+        return Scoring(totals, by_criterion, tuple(fired), ranking)
+
+    def _consistent(
+        self, slots: dict[str, str], skipped: list[str], negated: dict[str, list[str]]
+    ) -> np.ndarray:
+        mask = np.ones(len(self._forms), dtype=bool)
+        for j, name in enumerate(self._slot_names):
+            column = self._forms[:, j]
+            if slots.get(name) in self._choices[j][1:]:
+                mask &= column == self._choices[j].index(slots[name])
+            elif name in skipped:
+                mask &= column == 0
+            else:
+                ruled_out = [
+                    self._choices[j].index(v)
+                    for v in negated.get(name, [])
+                    if v in self._choices[j][1:]
+                ]
+                if ruled_out:
+                    mask &= ~np.isin(column, ruled_out)
+        return mask
+
+    def status(
+        self,
+        slots: dict[str, str],
+        skipped: list[str] | None = None,
+        negated: dict[str, list[str]] | None = None,
+    ) -> FormStatus:
+        """The pick so far, the slots that could still change it, and the best one to ask."""
+        skipped, negated = skipped or [], negated or {}
+        mask = self._consistent(slots, skipped, negated)
+        picks, codes, forms = self._picks[mask], self._codes[mask], self._forms[mask]
+        pick = self.score(slots).pick
+        open_slots: list[str] = []
+        entropies: dict[str, float] = {}
+        n_fw = len(self.framework_ids)
+        for j, name in enumerate(self._slot_names):
+            if name in slots or name in skipped:
+                continue
+            # The slot matters if two forms differing only in it have different picks.
+            keys = codes - forms[:, j].astype(np.int64) * self._radix[j]
+            pairs = np.unique(keys * n_fw + picks)
+            if len(pairs) > len(np.unique(keys)):
+                open_slots.append(name)
+                entropies[name] = _conditional_entropy(forms[:, j], picks)
+        next_slot = min(
+            open_slots, key=lambda s: (entropies[s], open_slots.index(s)), default=None
+        )
+        return FormStatus(self.kb.frameworks[pick].id, tuple(open_slots), next_slot)
+
+
+def _conditional_entropy(values: np.ndarray, picks: np.ndarray) -> float:
+    """H(pick | slot value) over equally likely forms: lower means a more useful question."""
+    total = len(values)
+    entropy = 0.0
+    for value in np.unique(values):
+        chosen = picks[values == value]
+        _, counts = np.unique(chosen, return_counts=True)
+        p = counts / counts.sum()
+        entropy += len(chosen) / total * -sum(float(q) * math.log2(float(q)) for q in p)
+    return entropy

@@ -1,0 +1,270 @@
+"""Build the engine's structured replies; no formatting here (bot.render does that)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.advisor import Recommendation
+from bot.dialogue.types import Citation, Option, Part, Reply
+from bot.knowledge import KnowledgeBase
+from bot.nlu.spec import NluSpec, Slot
+
+WELCOME = (
+    "I help teams choose a backend framework (Node.js, Django, Spring Boot and friends), "
+    'grounded in one article: "Backend Technologies: Node.js vs Django vs Spring Boot".'
+)
+HELP_LINES = (
+    "Describe your team and project in a sentence, e.g. \"we're three Python devs building "
+    'a content-heavy site", or use /recommend to answer a few questions.',
+    "/ask QUESTION answers from the article, with the passage it comes from.",
+    "/compare Django vs Spring Boot puts two frameworks side by side.",
+    "During the questions: skip, back, restart or cancel (words or buttons).",
+    "/sources lists what I know.",
+)
+MENU = (
+    (
+        Option("Recommend a framework", "menu", value="recommend"),
+        Option("Ask a question", "menu", value="ask"),
+    ),
+    (Option("Compare two", "menu", value="compare"),),
+)
+
+
+def cite(kb: KnowledgeBase, passage_id: str) -> Citation:
+    """A Citation for `passage_id` (section path and source title)."""
+    passage = kb.passage(passage_id)
+    title = next((s.title for s in kb.sources if s.id == passage.source), passage.source)
+    return Citation(passage.id, passage.section_label, title)
+
+
+def info(*texts: str, options: tuple[tuple[Option, ...], ...] = ()) -> Reply:
+    """A plain informational reply of one paragraph per text."""
+    return Reply("info", tuple(Part("paragraph", t) for t in texts), options)
+
+
+def welcome() -> Reply:
+    """/start: what the bot can do, and the menu."""
+    return Reply(
+        "info",
+        (Part("paragraph", WELCOME), Part("paragraph", "What would you like to do?")),
+        MENU,
+    )
+
+
+def help_reply() -> Reply:
+    """/help: how to use the bot."""
+    return Reply(
+        "info",
+        (Part("heading", "How to use me"), *(Part("bullet", line) for line in HELP_LINES)),
+        MENU,
+    )
+
+
+def question(
+    spec: NluSpec,
+    kb: KnowledgeBase,
+    slot: Slot,
+    negated: list[str],
+    left: int,
+    reprompt: bool = False,
+) -> Reply:
+    """The question for `slot` with a button per option (minus ruled-out values)."""
+    buttons = [
+        Option(o.label, "answer", slot.name, o.value)
+        for o in slot.options
+        if o.value not in negated
+    ]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    controls = (
+        Option("Skip", "skip", slot.name),
+        Option("Back", "back"),
+        Option("Start over", "restart"),
+    )
+    left_text = "last question" if left <= 1 else f"at most {left} questions left"
+    parts = [Part("heading", slot.question)]
+    if reprompt:
+        parts.insert(0, Part("paragraph", slot.reprompt))
+    parts.append(Part("quote", f"Why it matters: {slot.why}", cite(kb, slot.source)))
+    parts.append(Part("paragraph", f"({left_text})"))
+    return Reply("question", tuple(parts), (*rows, controls))
+
+
+def understood(
+    spec: NluSpec, values: dict[str, str], negated: dict[str, list[str]]
+) -> Reply | None:
+    """'Here is what I understood' with a Change button per slot, or None when nothing was."""
+    if not values and not negated:
+        return None
+    parts = [Part("paragraph", "Here's what I understood:")]
+    buttons = []
+    for slot in spec.slots:
+        if slot.name in values:
+            label = slot.option(values[slot.name]).label
+            parts.append(Part("bullet", f"{slot.title}: {label}"))
+            buttons.append(Option(f"Change {slot.title.lower()}"[:32], "change", slot.name))
+        elif slot.name in negated:
+            labels = ", ".join(slot.option(v).label for v in negated[slot.name])
+            parts.append(Part("bullet", f"{slot.title}: not {labels}"))
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return Reply("info", tuple(parts), rows)
+
+
+def change_menu(spec: NluSpec, slots: dict[str, str], skipped: list[str]) -> Reply:
+    """The answered (and skipped) slots as buttons, to pick one to change."""
+    buttons = []
+    for slot in spec.slots:
+        if slot.name in slots or slot.name in skipped:
+            current = slot.option(slots[slot.name]).label if slot.name in slots else "skipped"
+            buttons.append(Option(f"{slot.title}: {current}"[:32], "change", slot.name))
+    if not buttons:
+        return info("Nothing answered yet to change.")
+    return Reply(
+        "info",
+        (Part("paragraph", "Which answer would you like to change?"),),
+        tuple((b,) for b in buttons),
+    )
+
+
+def recommendation(kb: KnowledgeBase, spec: NluSpec, rec: Recommendation) -> Reply:
+    """The recommendation reply: first part exactly 'Recommendation: <name>'."""
+    parts = [Part("heading", f"Recommendation: {rec.pick.name}")]
+    verdict = "close call" if rec.close_call else "clear pick"
+    parts.append(Part("paragraph", "Why:"))
+    parts += [Part("bullet", r.text, cite(kb, r.source)) for r in rec.reasons]
+    parts.append(Part("paragraph", "Watch out for:"))
+    parts += [Part("bullet", w.text, cite(kb, w.source)) for w in rec.watch_out]
+    parts.append(
+        Part(
+            "paragraph",
+            f"Runner-up: {rec.runner_up.name}, {rec.margin:g} points behind ({verdict}).",
+        )
+    )
+    parts += [Part("bullet", r.text, cite(kb, r.source)) for r in rec.also_consider]
+    parts.append(Part("table", rows=rec.table))
+    if rec.changes:
+        parts.append(Part("paragraph", "What would change the pick:"))
+        parts += [Part("bullet", c.text) for c in rec.changes]
+    known = [s for s in spec.slots if rec.slots.get(s.name)]
+    if known:
+        summary = "; ".join(f"{s.title}: {s.option(rec.slots[s.name] or '').label}" for s in known)
+        parts.append(Part("paragraph", f"Based on: {summary}."))
+    options = (
+        (Option("Change an answer", "change"), Option("Start over", "restart")),
+        (Option("Score chart", "chart"),),
+    )
+    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:5]}
+    return Reply("recommendation", tuple(parts), options, scores)
+
+
+def chart(kb: KnowledgeBase, rec: Recommendation) -> Reply:
+    """The scores of the last pick as a table (Telegram draws `scores` as a chart)."""
+    rows = (
+        ("Framework", "Score"),
+        *tuple((kb.frameworks[f].name, f"{s:g}") for f, s in rec.scores.items()),
+    )
+    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:5]}
+    return Reply(
+        "info",
+        (Part("heading", f"Scores (pick: {rec.pick.name})"), Part("table", rows=rows)),
+        (),
+        scores,
+    )
+
+
+def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
+    """Passage ids where a framework wins, and its watch-outs."""
+    framework = kb.frameworks[fid]
+    home = kb.passage(framework.source).section
+    wins, watch = [], []
+    for p in kb.passages:
+        if p.kind != "bullet":
+            continue
+        if "Watch out for" in p.section:
+            if fid in p.frameworks or p.section[:-1] == home:
+                watch.append(p.id)
+        elif fid in p.frameworks or p.id == framework.source:
+            wins.append(p.id)
+    return wins, watch
+
+
+def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
+    """Two frameworks side by side: the article's table, where each wins, watch-outs."""
+    a, b = kb.frameworks[first], kb.frameworks[second]
+    columns = []
+    for fw in (a, b):
+        column = fw.id if fw.id in kb.table.columns else None
+        if column is None:
+            # NestJS, Express, Hono, Fastify are in the article's Node.js column.
+            column = next(
+                (
+                    c
+                    for c in kb.table.columns
+                    if kb.frameworks[c].family == fw.family
+                    and kb.frameworks[c].source == kb.frameworks[fw.id].source
+                ),
+                None,
+            )
+            if column is None and fw.family == "node":
+                column = "node"
+        columns.append(column)
+    parts = [Part("heading", f"{a.name} vs {b.name}")]
+    if any(columns):
+        header = (
+            "",
+            *(
+                f"{fw.name}"
+                if col == fw.id or col is None
+                else f"{fw.name} ({kb.table.columns[col]})"
+                for fw, col in zip((a, b), columns, strict=True)
+            ),
+        )
+        rows = [header]
+        for row in kb.table.rows:
+            rows.append((row.label, *(row.cells[c] if c else "—" for c in columns)))
+        parts.append(Part("table", rows=tuple(rows)))
+        parts.append(
+            Part(
+                "paragraph",
+                "From the article's comparison table.",
+                cite(kb, kb.table.rows[0].passage.rsplit(".", 1)[0]),
+            )
+        )
+    for fw in (a, b):
+        wins, watch = _wins(kb, fw.id)
+        parts.append(Part("paragraph", f"Where {fw.name} wins:"))
+        parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in wins[:4]]
+        if watch:
+            parts.append(Part("paragraph", f"Watch out with {fw.name}:"))
+            parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in watch]
+    return Reply("comparison", tuple(parts), MENU[:1])
+
+
+def sources(kb: KnowledgeBase) -> Reply:
+    """/sources: each source and its top-level sections."""
+    parts: list[Part] = []
+    for source in kb.sources:
+        parts.append(Part("heading", f"{source.title} ({source.file})"))
+        for p in kb.passages:
+            if (
+                p.source == source.id
+                and p.kind == "section"
+                and len(p.section) == 1 + (source.id != kb.sources[0].id)
+            ):
+                parts.append(Part("bullet", p.section[-1], cite(kb, p.id)))
+    return Reply("info", tuple(parts))
+
+
+def passage_reply(kb: KnowledgeBase, passage_id: str) -> Reply:
+    """One passage quoted with its citation."""
+    passage = kb.passage(passage_id)
+    return Reply("answer", (Part("quote", passage.text, cite(kb, passage.id)),))
+
+
+def answer_from_hits(result: Any, kb: KnowledgeBase) -> Reply:
+    """A fallback answer: the best hits quoted (bot.retrieval.answer does this properly)."""
+    hits = list(getattr(result, "hits", []))[:2]
+    if not hits:
+        return info("I couldn't find that in the article.")
+    return Reply(
+        "answer", tuple(Part("quote", h.passage.text, cite(kb, h.passage.id)) for h in hits)
+    )

@@ -1,0 +1,41 @@
+"""Which frameworks a message names ("Django vs Spring Boot", "golang or rust")."""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge import KnowledgeBase
+
+# Language names are aliases of a framework in frameworks.yaml ("java" -> Spring Boot) but in
+# a question they name a language, not a framework to compare.
+_LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    body = re.escape(name).replace(r"\ ", r"[\s-]+")
+    # "go" is also a verb: only a capitalised "Go" names the language.
+    if name == "go":
+        return re.compile(r"(?<![\w.])Go(?![\w])")
+    return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
+
+
+def mentioned_frameworks(text: str, kb: KnowledgeBase) -> list[str]:
+    """Framework ids named in `text`, in order of first mention, each once."""
+    names: list[tuple[str, str]] = []
+    for fid, framework in kb.frameworks.items():
+        for name in {framework.name.lower(), fid, *framework.aliases}:
+            if name not in _LANGUAGE_WORDS:
+                names.append((name, fid))
+    names.sort(key=lambda item: (-len(item[0]), item[0]))
+    taken: list[tuple[int, int, str]] = []
+    for name, fid in names:
+        for m in _pattern(name).finditer(text):
+            if any(m.start() < end and start < m.end() for start, end, _ in taken):
+                continue
+            taken.append((m.start(), m.end(), fid))
+    taken.sort()
+    out: list[str] = []
+    for _, _, fid in taken:
+        if fid not in out:
+            out.append(fid)
+    return out

@@ -1,0 +1,101 @@
+"""Intent detection: exact keywords first, then the nearest MiniLM examples with a margin."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.nlu.spec import NluSpec
+from bot.retrieval.embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+# Below this cosine similarity to every example, a message means nothing we know.
+MIN_SCORE = 0.45
+# The best intent must beat the best other intent by this much to count.
+MIN_MARGIN = 0.03
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation at the ends dropped, whitespace collapsed."""
+    return re.sub(r"\s+", " ", text.lower()).strip(" .!,;:")
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    """The detected intent (None when unsure), its similarity and margin over the next one."""
+
+    intent: str | None
+    score: float
+    margin: float
+    keyword: bool = False
+
+
+class IntentClassifier:
+    """Nearest-example intent classifier over the examples declared in intents/intents.yaml."""
+
+    def __init__(self, spec: NluSpec, embedder: Embedder, cache_dir: Path | None = None) -> None:
+        self.spec = spec
+        self._keywords = {kw: i.name for i in spec.intents for kw in i.keywords}
+        self._labels = [i.name for i in spec.intents for _ in i.examples]
+        examples = [e for i in spec.intents for e in i.examples]
+        self._names = [i.name for i in spec.intents]
+        self._vectors = _cached_vectors(examples, embedder, spec.content_hash, cache_dir)
+        self._label_index = np.array([self._names.index(n) for n in self._labels])
+
+    def keyword(self, text: str) -> str | None:
+        """The intent a whole message names exactly ("skip", "go back"), or None."""
+        return self._keywords.get(normalise(text))
+
+    def classify(self, text: str, vector: np.ndarray | None) -> IntentResult:
+        """The intent of `text`: keyword match, else nearest examples of `vector`."""
+        named = self.keyword(text)
+        if named is not None:
+            return IntentResult(named, 1.0, 1.0, keyword=True)
+        if vector is None or not len(self._vectors):
+            return IntentResult(None, 0.0, 0.0)
+        sims = self._vectors @ vector
+        best = np.full(len(self._names), -1.0)
+        np.maximum.at(best, self._label_index, sims)
+        order = np.argsort(-best)
+        top, second = float(best[order[0]]), float(best[order[1]])
+        name = self._names[int(order[0])]
+        if top < MIN_SCORE or top - second < MIN_MARGIN:
+            return IntentResult(None, top, top - second)
+        return IntentResult(name, top, top - second)
+
+    def scores(self, vector: np.ndarray) -> dict[str, float]:
+        """Best similarity per intent (for evaluation and debugging)."""
+        sims = self._vectors @ vector
+        best = np.full(len(self._names), -1.0)
+        np.maximum.at(best, self._label_index, sims)
+        return {n: float(best[i]) for i, n in enumerate(self._names)}
+
+
+def _cached_vectors(
+    texts: list[str], embedder: Embedder, content_hash: str, cache_dir: Path | None
+) -> np.ndarray:
+    """Example vectors, read from `cache_dir` when the model and intents are unchanged."""
+    name = getattr(embedder, "name", "embedder")
+    path = cache_dir / f"intents-{name}-{content_hash}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        try:
+            vectors = np.load(path)
+            if vectors.shape[0] == len(texts):
+                return np.asarray(vectors, dtype=np.float32)
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable intent cache %s", path)
+    vectors = embedder.encode(texts)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        except OSError:
+            log.warning("cannot write intent cache %s", path)
+    return vectors
