@@ -1,0 +1,60 @@
+"""`python -m bot recommend`: a one-shot pick from a description (no model needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.advisor.justify import Advisor
+from bot.advisor.scoring import validate_rules
+from bot.cli import UserError
+from bot.config import Settings
+from bot.dialogue import replies
+from bot.knowledge import load_knowledge
+from bot.nlu import NluSpec, SlotExtractor, load_intents
+from bot.render.text import render_text
+
+
+def parse_assignments(assignments: list[str], spec: NluSpec) -> dict[str, str]:
+    """`--set SLOT=VALUE` pairs, checked against intents/; UserError naming the bad one."""
+    fixed: dict[str, str] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise UserError(f"--set expects SLOT=VALUE, got '{item}'")
+        if name not in spec.slot_names:
+            raise UserError(f"unknown slot '{name}' (one of: {', '.join(spec.slot_names)})")
+        values = spec.slot(name).values
+        if value not in values:
+            raise UserError(f"unknown value '{value}' for {name} (one of: {', '.join(values)})")
+        fixed[name] = value
+    return fixed
+
+
+def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a pick for each description (text, or one a line from stdin with '-')."""
+    kb = load_knowledge(settings.knowledge_dir)
+    spec = load_intents(settings.intents_dir)
+    validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
+    fixed = parse_assignments(args.assignments, spec)
+    if args.text == ["-"]:
+        descriptions = [line.strip() for line in sys.stdin if line.strip()]
+    else:
+        descriptions = [" ".join(args.text).strip()]
+    if descriptions == [""] and not fixed:
+        raise UserError("describe the team and project, e.g. 'three Python devs, content site'")
+    extractor, advisor = SlotExtractor(spec), Advisor(kb, spec)
+    for n, text in enumerate(descriptions):
+        extraction = extractor.extract(text)
+        slots = {**extraction.values, **fixed}
+        negated = {k: v for k, v in extraction.negated.items() if k not in slots}
+        rec = advisor.recommend(slots, negated)
+        if args.json:
+            print(json.dumps(rec.to_json(), ensure_ascii=False))
+        else:
+            if n:
+                print("\n" + "=" * 40 + "\n")
+            print(render_text(replies.recommendation(kb, spec, rec), numbered_options=False))
+    return 0

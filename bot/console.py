@@ -1,0 +1,64 @@
+"""The console adapter: `python -m bot chat`, one user turn a line (works with piped input)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from bot.config import Settings
+from bot.dialogue import DialogueState, Engine, Option, Reply, Turn
+from bot.render.text import render_text
+
+
+def parse_line(line: str, options: list[Option], step: int) -> Turn:
+    """A typed line as a Turn: '/cmd rest', an option's number or label, or free text."""
+    text = line.strip()
+    if text.startswith("/") and len(text) > 1:
+        command, _, rest = text[1:].partition(" ")
+        return Turn(text=rest.strip(), command=command.split("@")[0])
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return Turn(option=options[int(text) - 1], step=step)
+    for option in options:
+        if option.label.lower() == text.lower():
+            return Turn(option=option, step=step)
+    return Turn(text=text)
+
+
+def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> DialogueState:
+    """Run the conversation over `lines`, writing replies to `out`; return the final state."""
+    state = DialogueState()
+    state, replies = engine.handle(state, Turn(command="start"))
+    options = _show(replies, out)
+    while True:
+        if prompt:
+            out.write("> ")
+            out.flush()
+        line = lines.readline()
+        if not line:
+            break
+        if not line.strip():
+            continue
+        if not prompt:
+            out.write(f"> {line.strip()}\n")
+        state, replies = engine.handle(state, parse_line(line, options, state.step))
+        options = _show(replies, out) or options
+    return state
+
+
+def _show(replies: list[Reply], out: TextIO) -> list[Option]:
+    options: list[Option] = []
+    for reply in replies:
+        out.write(render_text(reply) + "\n\n")
+        options = [o for row in reply.options for o in row] or options
+    out.flush()
+    return options
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """`python -m bot chat`: the console conversation; exit status 0 at end of input."""
+    from bot.dialogue import build_engine
+
+    engine = build_engine(settings)
+    converse(engine, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    return 0
