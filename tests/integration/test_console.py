@@ -1,0 +1,38 @@
+"""The console adapter over piped standard input, with the real model."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.console import converse, parse_line
+from bot.dialogue import Engine, Option
+from bot.nlu import IntentClassifier, load_intents
+
+
+def test_parse_line_numbers_labels_commands() -> None:
+    options = [Option("Python", "answer", "team_language", "python"), Option("Skip", "skip")]
+    assert parse_line("1", options, 3).option == options[0]
+    assert parse_line("skip", options, 3).option == options[1]
+    assert parse_line("/compare Django vs Go", options, 3).command == "compare"
+    assert parse_line("we use Go", options, 3).text == "we use Go"
+
+
+@pytest.mark.model
+def test_piped_conversation_reaches_a_pick(kb, embedder, repo, tmp_path) -> None:
+    from bot.retrieval import build_retriever
+
+    spec = load_intents(repo / "intents")
+    engine = Engine(
+        kb,
+        spec,
+        embedder,
+        build_retriever(kb, embedder, tmp_path),
+        IntentClassifier(spec, embedder),
+    )
+    lines = io.StringIO("1\nPython\ncontent-heavy site\n" + "skip\n" * 6)
+    out = io.StringIO()
+    state = converse(engine, lines, out, prompt=False)
+    assert state.last_pick == "django"
+    assert "Recommendation: Django" in out.getvalue()

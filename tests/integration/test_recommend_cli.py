@@ -1,0 +1,52 @@
+"""`python -m bot recommend` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def _run(args: list[str], repo, tmp_path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "recommend", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=repo,
+    )
+
+
+def test_json_lines_from_stdin(repo, tmp_path) -> None:
+    lines = "Full-stack TypeScript team building product APIs\nthree Python devs, CMS\n"
+    result = _run(["--json", "-"], repo, tmp_path, lines)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["pick"]["id"] for r in rows] == ["nestjs", "django"]
+    assert set(rows[0]) == {
+        "slots",
+        "pick",
+        "runner_up",
+        "scores",
+        "reasons",
+        "watch_out",
+        "what_would_change",
+    }
+    assert all(r["source"] for r in rows[1]["reasons"])
+
+
+def test_set_overrides_and_text_output(repo, tmp_path) -> None:
+    result = _run(["--set", "team_language=jvm", "cold starts on lambda"], repo, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] in (
+        "Recommendation: Quarkus",
+        "Recommendation: Micronaut",
+    )
+
+
+def test_bad_set_is_one_line_exit_2(repo, tmp_path) -> None:
+    result = _run(["--set", "team_language=cobol", "x"], repo, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "cobol" in result.stderr

@@ -1,0 +1,156 @@
+"""The engine with a fake embedder and retriever: robustness and the button contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from bot.dialogue import DialogueState, Engine, Option, Reply, Turn
+from bot.dialogue.replies import info
+from bot.nlu import load_intents
+
+
+class FakeEmbedder:
+    """Deterministic vectors from a hash: enough for a pure test of control flow."""
+
+    name, dim = "fake", 8
+
+    def encode(self, texts):
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+
+
+@dataclass
+class FakeResult:
+    query: str
+    hits: list
+    in_scope: bool = True
+    close_call: bool = False
+
+
+class FakeRetriever:
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def search(self, query, k=3, *, vector=None):
+        self.queries.append(query)
+        return FakeResult(query, [])
+
+
+@pytest.fixture(scope="module")
+def engine(kb, repo) -> Engine:
+    spec = load_intents(repo / "intents")
+    return Engine(
+        kb,
+        spec,
+        FakeEmbedder(),
+        FakeRetriever(),
+        compose_answer=lambda result, kb: info(f"answer to {result.query}"),
+        compose_passage=lambda kb, pid: info(pid),
+    )
+
+
+def _all_labels(replies: list[Reply]) -> list[Option]:
+    return [o for r in replies for row in r.options for o in row]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Turn(text=""),
+        Turn(text="x" * 5000),
+        Turn(command="frobnicate"),
+        Turn(option=Option("x", "answer", "team_language", "cobol"), step=1),
+        Turn(option=Option("x", "answer", "no_such_slot", "python"), step=1),
+        Turn(option=Option("x", "launch", None, None), step=1),  # type: ignore[arg-type]
+        Turn(option=Option("x", "passage", None, "no.such.passage"), step=1),
+        Turn(option=Option("x", "change", "nope"), step=1),
+    ],
+)
+def test_bad_input_gets_a_reply_and_leaves_state_alone(engine: Engine, turn: Turn) -> None:
+    state, _ = engine.handle(DialogueState(), Turn(command="recommend"))
+    new, replies = engine.handle(state, turn)
+    assert replies
+    if turn.text != "x" * 5000:
+        assert new == state
+
+
+def test_stale_button_expires(engine: Engine) -> None:
+    state, _ = engine.handle(DialogueState(), Turn(command="recommend"))
+    old_step = state.step
+    state, _ = engine.handle(
+        state, Turn(option=Option("Python", "answer", "team_language", "python"), step=old_step)
+    )
+    assert state.step > old_step
+    new, replies = engine.handle(
+        state, Turn(option=Option("Go", "answer", "team_language", "go"), step=old_step)
+    )
+    assert new == state
+    assert replies[0].parts[0].text == "This button has expired."
+    assert replies[-1].kind == "question"
+
+
+def test_buttons_fit_telegram_limits(engine: Engine) -> None:
+    state, replies = engine.handle(DialogueState(), Turn(command="start"))
+    assert [o.value for o in _all_labels(replies)] == ["recommend", "ask", "compare"]
+    state, replies = engine.handle(state, Turn(command="recommend"))
+    for _ in range(8):
+        for option in _all_labels(replies):
+            assert len(option.label) <= 32
+            data = f"{option.action}:{option.slot or ''}:{option.value or ''}:{state.step}"
+            assert len(data.encode()) <= 64
+        if state.mode != "form":
+            break
+        state, replies = engine.handle(
+            state, Turn(option=Option("Skip", "skip", state.requested_slot), step=state.step)
+        )
+    rec = replies[-1]
+    assert rec.kind == "recommendation"
+    assert rec.parts[0].text.startswith("Recommendation: ")
+    assert rec.scores
+    actions = {o.action for o in _all_labels([rec])}
+    assert actions == {"change", "restart", "chart"}
+
+
+def test_needs_model(engine: Engine) -> None:
+    assert engine.needs_model(Turn(text="we are a Python team"))
+    assert not engine.needs_model(Turn(text="skip"))
+    assert not engine.needs_model(Turn(option=Option("x", "skip")))
+    assert not engine.needs_model(Turn(command="recommend"))
+    assert not engine.needs_model(Turn(command="recommend", text="python team"))
+    assert engine.needs_model(Turn(command="ask", text="does Django have an admin?"))
+
+
+def test_command_recommend_prefills_without_the_model(engine: Engine) -> None:
+    state, replies = engine.handle(
+        DialogueState(), Turn(command="recommend", text="three Python devs, content-heavy site")
+    )
+    assert state.slots == {"team_language": "python", "team_size": "small", "workload": "content"}
+    assert "Here's what I understood:" in replies[0].parts[0].text
+
+
+def test_state_round_trips_through_plain_data(engine: Engine) -> None:
+    state, _ = engine.handle(DialogueState(), Turn(command="recommend", text="not Java, Python"))
+    assert DialogueState.model_validate(state.model_dump()) == state
+    assert state.slots == {"team_language": "python"}
+
+
+def test_change_without_slot_lists_answers(engine: Engine) -> None:
+    state, _ = engine.handle(DialogueState(), Turn(command="recommend", text="Python, CMS"))
+    _, replies = engine.handle(state, Turn(option=Option("Change", "change"), step=0))
+    slots = [o.slot for o in _all_labels(replies)]
+    assert set(slots) == set(state.slots)
+
+
+def test_sources_and_compare_commands(engine: Engine) -> None:
+    _, replies = engine.handle(DialogueState(), Turn(command="sources"))
+    text = " ".join(p.text for p in replies[0].parts)
+    assert "Where Each Wins" in text and "Decision Heuristics" in text
+    _, replies = engine.handle(
+        DialogueState(), Turn(command="compare", text="Django vs Spring Boot")
+    )
+    assert replies[0].kind == "comparison"
+    assert replies[0].parts[0].text == "Django vs Spring Boot"
