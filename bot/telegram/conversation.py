@@ -15,7 +15,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from pydantic import ValidationError
 
 from bot.dialogue.types import DialogueState, Reply, Turn
-from bot.render.html import escape_html, render_html
+from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
 from bot.telegram.chart import render_chart
 from bot.telegram.keyboards import build_keyboard
 
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 # Keys of the chat's FSM data. The dialogue state itself is DialogueState.model_dump().
 STATE_KEY = "dialogue"
-SCORES_KEY = "scores"  # the last recommendation's scores, for the chart button
 REFS_KEY = "refs"  # options too long for 64 bytes of callback_data (see keyboards.RefCallback)
 QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard, step
 
@@ -153,42 +152,74 @@ async def run_engine(
     return engine.handle(state, turn)
 
 
+def _editable_prefix(rendered: list[tuple[Reply, list[str], Any]]) -> int | None:
+    """How many leading replies fold into one edit of the pressed question (None: no edit).
+
+    Replies up to and including the first question qualify when only the question has buttons
+    and together they fit in one message (4096 characters).
+    """
+    for n, (reply, _, markup) in enumerate(rendered):
+        if reply.kind == "question":
+            combined = "\n\n".join(t for _, ts, _ in rendered[: n + 1] for t in ts)
+            return n + 1 if utf16_len(combined) <= MESSAGE_LIMIT else None
+        if markup is not None:
+            return None
+    return None
+
+
 async def deliver(
     chat: Chat, replies: list[Reply], step: int, data: dict[str, Any]
 ) -> dict[str, Any]:
     """Send `replies` (editing the pressed question in place); return the updated FSM data."""
     data = dict(data)
     refs: dict[str, list[str]] = dict(data.get(REFS_KEY) or {})
-    question = data.get(QUESTION_KEY) or {}
+    old_question = data.get(QUESTION_KEY) or {}
+    question = old_question
+    rendered = [(r, render_html(r), build_keyboard(r.options, step, refs)) for r in replies]
     pressed = chat.pressed
-    pressed_question = pressed is not None and question.get("id") == pressed.message_id
-    for n, reply in enumerate(replies):
-        texts = render_html(reply)
-        markup = build_keyboard(reply.options, step, refs)
-        message_id: int | None = None
-        if n == 0 and pressed is not None and pressed_question:
-            if reply.kind == "question" and len(texts) == 1:
-                if await chat.edit(pressed.message_id, texts[0], markup):
-                    message_id = pressed.message_id
-            else:
-                await chat.retire_keyboard(pressed.message_id)
-        if message_id is None:
-            for k, text in enumerate(texts):
-                last = k == len(texts) - 1
-                sent = await chat.send(text, markup if last else None)
-                message_id = sent.message_id
+    start = 0
+    if pressed is not None and old_question.get("id") == pressed.message_id:
+        fold = _editable_prefix(rendered)
+        edited = False
+        if fold is not None:
+            text = "\n\n".join(t for _, ts, _ in rendered[:fold] for t in ts)
+            reply, texts, markup = rendered[fold - 1]
+            edited = await chat.edit(pressed.message_id, text, markup)
+            if edited:
+                question = _question_record(pressed.message_id, texts[-1], markup, step)
+                start = fold
+        if not edited:
+            await chat.retire_keyboard(pressed.message_id)
+            question = {}
+        old_question = {}  # handled: edited in place or its buttons removed
+    for reply, texts, markup in rendered[start:]:
+        if reply.scores and reply.kind != "recommendation" and markup is None:
+            await send_chart(chat, reply)
+            continue
+        message_id = 0
+        for k, text in enumerate(texts):
+            sent = await chat.send(text, markup if k == len(texts) - 1 else None)
+            message_id = sent.message_id
         if reply.kind == "question":
-            question = {
-                "id": message_id,
-                "html": texts[-1],
-                "markup": markup.model_dump(mode="json", exclude_none=True) if markup else None,
-                "step": step,
-            }
-        if reply.scores:
-            data[SCORES_KEY] = dict(reply.scores)
+            question = _question_record(message_id, texts[-1], markup, step)
+    previous = old_question.get("id")
+    if previous and previous != question.get("id") and old_question.get("markup"):
+        # A newer question replaced it: its buttons would only say "expired" now.
+        await chat.retire_keyboard(previous)
     data[REFS_KEY] = refs
     data[QUESTION_KEY] = question
     return data
+
+
+def _question_record(
+    message_id: int, html: str, markup: InlineKeyboardMarkup | None, step: int
+) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "html": html,
+        "markup": markup.model_dump(mode="json", exclude_none=True) if markup else None,
+        "step": step,
+    }
 
 
 async def converse(fsm: FSMContext, engine: Engine, turn: Turn, chat: Chat) -> None:
@@ -215,25 +246,16 @@ async def repeat_question(fsm: FSMContext, chat: Chat, notice: str) -> None:
         InlineKeyboardMarkup.model_validate(question["markup"]) if question.get("markup") else None
     )
     sent = await chat.send(question["html"], markup)
-    if chat.pressed is not None and question.get("id") == chat.pressed.message_id:
-        await chat.retire_keyboard(chat.pressed.message_id)
+    if question.get("id") and markup is not None:
+        # The copy just sent is the live one; the old buttons would only say "expired".
+        await chat.retire_keyboard(question["id"])
     data[QUESTION_KEY] = {**question, "id": sent.message_id}
     await fsm.set_data(data)
 
 
-async def send_chart(fsm: FSMContext, chat: Chat) -> bool:
-    """Send the last recommendation's score chart; False when there is none to draw."""
-    data = await fsm.get_data()
-    scores = data.get(SCORES_KEY)
-    if not scores:
-        return False
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    png = await asyncio.to_thread(render_chart, scores)
-    caption = "Scores:"
-    for name, value in ranked:
-        item = f" {escape_html(name)} {value:g};"
-        if len(caption) + len(item) > 1000:  # Telegram caps captions at 1024 characters
-            break
-        caption += item
-    await chat.photo(png, caption.rstrip(";"))
-    return True
+async def send_chart(chat: Chat, reply: Reply) -> None:
+    """A reply that carries scores but is not the recommendation itself: drawn as a PNG chart."""
+    png = await asyncio.to_thread(render_chart, reply.scores)
+    heading = next((p.text for p in reply.parts if p.style == "heading"), "Scores")
+    # Telegram caps photo captions at 1024 characters.
+    await chat.photo(png, escape_html(heading[:1000]))

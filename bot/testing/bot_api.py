@@ -123,6 +123,7 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.bot_id = 0
+        self._closing = False
 
     # ---- server -----------------------------------------------------------------------------
 
@@ -135,7 +136,8 @@ class FakeBotAPI:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on loopback (a free port by default); return the base URL."""
         self._changed = asyncio.Condition()
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        self._closing = False
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -145,7 +147,10 @@ class FakeBotAPI:
         return self.base_url
 
     async def stop(self) -> None:
-        """Stop listening; long polls in progress end."""
+        """Stop listening; long polls in progress end at once."""
+        self._closing = True
+        if self._changed is not None:
+            await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -173,6 +178,12 @@ class FakeBotAPI:
                 params[key] = int(value)
         for key, value in request.query.items():
             params.setdefault(key, value)
+        for key, value in list(params.items()):
+            # Uploads arrive as a field named at random and the parameter "attach://<name>".
+            if isinstance(value, str) and value.startswith("attach://"):
+                name = value.removeprefix("attach://")
+                if name in files:
+                    files[key] = files.pop(name)
         return params, files
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -182,6 +193,7 @@ class FakeBotAPI:
         params, files = await self._params(request)
         call = Call(method, params, files)
         self.calls.append(call)
+        await self._notify()
         try:
             fault = self._take_fault(method)
             if fault is not None and fault.delay:
@@ -260,7 +272,7 @@ class FakeBotAPI:
         assert self._changed is not None
         deadline = time.monotonic() + timeout
         async with self._changed:
-            while not self._pending and time.monotonic() < deadline:
+            while not self._pending and not self._closing and time.monotonic() < deadline:
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:

@@ -99,6 +99,12 @@ class FakeEngine:
             return state, [_info("Type your question.")]
         if option.action == "restart":
             return self._start_form("")
+        if option.action == "chart":
+            if not state.last_pick:
+                return state, [_info("No recommendation yet: /recommend first.")]
+            scores = {"Django": 2.0, "NestJS": 1.0, "Spring Boot": 0.5, "FastAPI": 1.5}
+            scores[state.last_pick] = 5.0
+            return state, [Reply("info", (Part("heading", "Scores"),), (), scores)]
         if step != state.step:
             replies = [Reply("error", (Part("paragraph", "This button has expired."),))]
             if state.mode == "form":

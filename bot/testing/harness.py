@@ -73,3 +73,30 @@ class BotHarness:
         update_id = await update
         await asyncio.wait_for(self.inflight.wait_handled(update_id), timeout)
         return [c for c in self.api.calls[mark:] if c.method != "getUpdates"]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A bot message's buttons as (label, callback_data, action name)."""
+    from bot.telegram.keyboards import OptionCallback, RefCallback, action_name
+
+    found = []
+    markup = message.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data", "")
+            action = ""
+            if data.startswith("o:"):
+                action = action_name(OptionCallback.unpack(data).action) or ""
+            elif data.startswith("r:"):
+                RefCallback.unpack(data)
+                action = "ref"
+            found.append((button["text"], data, action))
+    return found
+
+
+def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any] | None:
+    """The newest bot message in the chat that still has buttons."""
+    for message in reversed(api.bot_messages(chat_id)):
+        if message.get("reply_markup"):
+            return message
+    return None

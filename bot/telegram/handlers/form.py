@@ -17,7 +17,6 @@ from bot.telegram.conversation import (
     Engine,
     converse,
     repeat_question,
-    send_chart,
 )
 from bot.telegram.handlers.common import chat_of_query
 from bot.telegram.keyboards import OptionCallback, RefCallback, unpack_option, unpack_ref
@@ -55,10 +54,6 @@ async def _press(
         await repeat_question(state, chat, EXPIRED)
         return
     await answer_query(query)
-    if option.action == "chart":
-        if not await send_chart(state, chat):
-            await chat.send("There is no recommendation to chart yet: send /recommend.")
-        return
     option = Option(
         label=option.label or _label(query),
         action=option.action,
