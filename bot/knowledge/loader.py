@@ -58,7 +58,11 @@ def _frameworks(node: Node, inherited: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _read_section(
-    node: Node, parents: tuple[str, ...], inherited: tuple[str, ...], out: _Builder
+    node: Node,
+    parents: tuple[str, ...],
+    inherited: tuple[str, ...],
+    out: _Builder,
+    parent_id: str | None = None,
 ) -> list[str]:
     """Add the passages of one section (and its subsections); return the section's text lines."""
     section_id = _check_id(node.require("id"))
@@ -76,22 +80,33 @@ def _read_section(
         text = bullet.require("text").text()
         fws = _frameworks(bullet, frameworks)
         origin = f"{bullet.path.name}:{bullet.line}"
-        out.add(bullet, Passage(bullet_id, out.source, path, text, "bullet", fws, origin))
+        out.add(
+            bullet, Passage(bullet_id, out.source, path, text, "bullet", fws, origin, section_id)
+        )
         sentences = split_sentences(text)
         if len(sentences) > 1:
             for n, sentence in enumerate(sentences, 1):
                 passage = Passage(
-                    f"{bullet_id}.{n}", out.source, path, sentence, "sentence", fws, origin
+                    f"{bullet_id}.{n}",
+                    out.source,
+                    path,
+                    sentence,
+                    "sentence",
+                    fws,
+                    origin,
+                    bullet_id,
                 )
                 out.add(bullet, passage)
         lines.append(f"- {text}")
     for child in (node.get("sections") or Node([], node.path, node.line)).items():
-        child_lines = _read_section(child, path, frameworks, out)
+        child_lines = _read_section(child, path, frameworks, out, section_id)
         title = child.require("title").text()
         lines.append(f"{title}: " + "; ".join(line.lstrip("- ") for line in child_lines))
     if not lines:
         raise node.error(f"section '{section_id}' has no bullets, table or subsections")
-    passage = Passage(section_id, out.source, path, "\n".join(lines), "section", frameworks, where)
+    passage = Passage(
+        section_id, out.source, path, "\n".join(lines), "section", frameworks, where, parent_id
+    )
     out.add(section_node, passage)
     # The section passage goes before its children, so passages read in article order.
     out.passages.insert(start, out.passages.pop())
@@ -120,7 +135,14 @@ def _read_table(
         out.add(
             row,
             Passage(
-                f"{section_id}.{row_id}", out.source, row_path, row_text, "row", frameworks, origin
+                f"{section_id}.{row_id}",
+                out.source,
+                row_path,
+                row_text,
+                "row",
+                frameworks,
+                origin,
+                section_id,
             ),
         )
         for column, cell in cells.items():
@@ -135,6 +157,7 @@ def _read_table(
                     "cell",
                     (column,),
                     f"{cells_node.path.name}:{cells_node.mapping()[column].line}",
+                    f"{section_id}.{row_id}",
                 ),
             )
         lines.append(row_text)

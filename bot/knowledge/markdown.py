@@ -77,26 +77,45 @@ def markdown_passages(
         raise DataError(path, 1, "no text found: add headings, bullets or paragraphs")
 
     source = Source(stem, title, path.name)
+
+    def section_id(section: tuple[str, ...]) -> str:
+        return f"{stem}.{'.'.join(_slug(h) for h in section[1:]) or 'intro'}"
+
     passages: list[Passage] = []
     counters: dict[tuple[str, ...], int] = {}
     sections: dict[tuple[str, ...], list[str]] = {}
     for section, kind, line, text in blocks:
         counters[section] = counters.get(section, 0) + 1
-        base = f"{stem}.{'.'.join(_slug(h) for h in section[1:]) or 'intro'}.{counters[section]}"
+        base = f"{section_id(section)}.{counters[section]}"
         fws = detect_frameworks(f"{' '.join(section)} {text}", frameworks)
         origin = f"{path.name}:{line}"
-        passages.append(Passage(base, stem, section, text, kind, fws, origin))  # type: ignore[arg-type]
+        passages.append(
+            Passage(base, stem, section, text, kind, fws, origin, section_id(section))  # type: ignore[arg-type]
+        )
         sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
         if len(sentences) > 1:
             passages += [
-                Passage(f"{base}.{n}", stem, section, s.strip(), "sentence", fws, origin)
+                Passage(f"{base}.{n}", stem, section, s.strip(), "sentence", fws, origin, base)
                 for n, s in enumerate(sentences, 1)
             ]
         sections.setdefault(section, []).append(text)
     for section, texts in sections.items():
-        section_id = f"{stem}.{'.'.join(_slug(h) for h in section[1:]) or 'intro'}"
         fws = detect_frameworks(" ".join([*section, *texts]), frameworks)
+        # A heading's section sits inside the nearest enclosing heading that has text.
+        enclosing = next(
+            (section[:n] for n in range(len(section) - 1, 0, -1) if section[:n] in sections),
+            None,
+        )
         passages.append(
-            Passage(section_id, stem, section, "\n".join(texts), "section", fws, f"{path.name}:1")
+            Passage(
+                section_id(section),
+                stem,
+                section,
+                "\n".join(texts),
+                "section",
+                fws,
+                f"{path.name}:1",
+                section_id(enclosing) if enclosing is not None else None,
+            )
         )
     return source, passages

@@ -19,6 +19,9 @@ class Passage:
     kind: PassageKind
     frameworks: tuple[str, ...] = ()
     origin: str = ""  # file:line it was read from
+    # The passage this one is part of (a bullet's section, a sentence's bullet, a cell's row),
+    # so an answer can avoid quoting a bullet and its own section both.
+    parent: str | None = None
 
     @property
     def section_label(self) -> str:
@@ -28,8 +31,10 @@ class Passage:
     @property
     def index_text(self) -> str:
         """What retrieval sees: the section path gives short bullets their subject."""
-        if self.kind in ("section", "row", "cell"):
+        if self.kind in ("row", "cell"):
             return self.text
+        # A section's text is its bullets alone ("- cold-start time ..."): without its title
+        # nothing says they are Spring Boot's drawbacks.
         return f"{self.section_label}: {self.text}"
 
 
@@ -100,7 +105,22 @@ class KnowledgeBase:
     by_id: dict[str, Passage] = field(default_factory=dict)
 
     def passage(self, passage_id: str) -> Passage:
+        """The passage with id `passage_id` (KeyError when there is none)."""
         return self.by_id[passage_id]
+
+    def ancestors(self, passage_id: str) -> list[str]:
+        """Ids of the passages that contain `passage_id`, nearest first."""
+        out: list[str] = []
+        parent = self.by_id[passage_id].parent
+        while parent is not None and parent not in out:
+            out.append(parent)
+            parent = self.by_id[parent].parent if parent in self.by_id else None
+        return out
+
+    def source_title(self, passage_id: str) -> str:
+        """The title of the document a passage comes from."""
+        source = self.by_id[passage_id].source
+        return next((s.title for s in self.sources if s.id == source), source)
 
     def framework_passages(self, framework_id: str) -> list[Passage]:
         """The passages that speak of a framework, in article order."""

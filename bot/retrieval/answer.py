@@ -1,0 +1,127 @@
+"""Retrieval results as replies: quoted passages under their sections, each with a citation."""
+
+from __future__ import annotations
+
+from bot.dialogue.types import Citation, Option, Part, Reply
+from bot.knowledge import KnowledgeBase, Passage
+from bot.retrieval.retriever import RetrievalResult
+
+# A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.
+MAX_ANSWER_CHARS = 1200
+# Passages scoring within this of the best one are worth quoting beside it.
+QUOTE_BAND = 0.08
+MAX_QUOTES = 3
+# Telegram shows about 40 characters of a button label on a phone before cutting it.
+MAX_LABEL = 40
+DECLINE = (
+    "Sorry, that is outside what I know. I answer questions about backend frameworks from "
+    "the article “{title}”: Node.js, Django, Spring Boot, FastAPI, NestJS, Quarkus/Micronaut "
+    "and Go/Rust. I can also recommend a framework for your team, or compare two."
+)
+
+
+def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
+    return a == b or a in kb.ancestors(b) or b in kb.ancestors(a)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return cut + "…"
+
+
+def option_label(kb: KnowledgeBase, passage: Passage) -> str:
+    """A button label for a passage (at most 40 characters), naming its framework if one."""
+    if passage.kind == "section":
+        text = passage.section_label if len(passage.section) < 3 else passage.section[-1]
+    else:
+        text = passage.text.splitlines()[0].lstrip("- ")
+    if len(passage.frameworks) == 1 and passage.kind in ("bullet", "sentence", "section"):
+        name = kb.frameworks[passage.frameworks[0]].name
+        if name.lower() not in text.lower():
+            text = f"{name}: {text}"
+    return _shorten(text, MAX_LABEL)
+
+
+def _quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
+    citation = Citation(passage.id, passage.section_label, kb.source_title(passage.id))
+    return Part("quote", text, citation)
+
+
+def _decline(kb: KnowledgeBase) -> Reply:
+    title = kb.sources[0].title if kb.sources else "the article"
+    return Reply(
+        kind="answer",
+        parts=(Part("paragraph", DECLINE.format(title=title)),),
+        options=(
+            (
+                Option("Recommend a framework", "menu", value="recommend"),
+                Option("Compare two", "menu", value="compare"),
+            ),
+        ),
+    )
+
+
+def _distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
+    """Passages in order, dropping any that contains or is part of one already kept."""
+    kept: list[Passage] = []
+    for passage in passages:
+        if not any(_related(kb, passage.id, other.id) for other in kept):
+            kept.append(passage)
+    return kept
+
+
+def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
+    """The reply to a retrieval result: quotes, a polite decline, or "did you mean" choices."""
+    if not result.in_scope or not result.hits:
+        return _decline(kb)
+    if result.close_call:
+        candidates = _distinct(kb, [hit.passage for hit in result.hits])
+        if len(candidates) > 1:
+            return Reply(
+                kind="answer",
+                parts=(Part("paragraph", "Did you mean one of these?"),),
+                options=tuple(
+                    (Option(option_label(kb, p), "passage", value=p.id),) for p in candidates
+                ),
+            )
+    best = result.hits[0].score
+    chosen = _distinct(kb, [hit.passage for hit in result.hits if hit.score >= best - QUOTE_BAND])[
+        :MAX_QUOTES
+    ]
+    return _quotes(kb, chosen)
+
+
+def _quotes(kb: KnowledgeBase, passages: list[Passage]) -> Reply:
+    groups: dict[str, list[Passage]] = {}
+    for passage in passages:
+        groups.setdefault(passage.section_label, []).append(passage)
+    parts: list[Part] = []
+    budget = MAX_ANSWER_CHARS
+    for label, members in groups.items():
+        if budget <= len(label) + 40 and parts:
+            break
+        parts.append(Part("heading", label))
+        budget -= len(label)
+        for passage in members:
+            if budget < 40 and len(parts) > 1:
+                break
+            # Renderers print each citation under its quote: it counts against the budget.
+            cost = len(passage.id) + len(passage.section_label) + 10
+            room = max(budget - cost, 40)
+            text = _shorten(passage.text, room) if len(passage.text) > room else passage.text
+            parts.append(_quote(kb, passage, text))
+            budget -= len(text) + cost
+    return Reply(kind="answer", parts=tuple(parts))
+
+
+def compose_passage(kb: KnowledgeBase, passage_id: str) -> Reply:
+    """The reply quoting one passage (a picked "did you mean" option); an error if unknown."""
+    if passage_id not in kb.by_id:
+        return Reply(
+            kind="error",
+            parts=(Part("paragraph", "That passage is no longer in the knowledge base."),),
+        )
+    return _quotes(kb, [kb.passage(passage_id)])

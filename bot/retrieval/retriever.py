@@ -1,0 +1,123 @@
+"""Hybrid retrieval: dense cosine and BM25 fused into one ranking with a scope decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge import KnowledgeBase, Passage
+from bot.retrieval.cache import passage_vectors
+from bot.retrieval.embedder import Embedder
+from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
+from bot.retrieval.index_text import indexed_text
+from bot.retrieval.sparse import SparseIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage and its fused score (roughly 0..1)."""
+
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalResult:
+    """The best passages for a query, best first, and what to make of them.
+
+    `in_scope` is False when even the best passage scores under the threshold; `close_call`
+    is True when an unrelated passage scores nearly as well as the best one.
+    """
+
+    query: str
+    hits: list[Hit]
+    in_scope: bool
+    close_call: bool
+
+
+class Retriever:
+    """Searches a knowledge base; build it with `build_retriever`."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        vectors: np.ndarray,
+        sparse: SparseIndex,
+        fusion: Fusion = DEFAULT_FUSION,
+    ) -> None:
+        self.kb, self.embedder, self.fusion = kb, embedder, fusion
+        self.vectors, self.sparse = vectors, sparse
+        self.related = _relatives(kb)
+
+    def with_fusion(self, fusion: Fusion) -> Retriever:
+        """The same index searched with another fusion (no re-encoding)."""
+        return Retriever(self.kb, self.embedder, self.vectors, self.sparse, fusion)
+
+    def search(self, query: str, k: int = 3, vector: np.ndarray | None = None) -> RetrievalResult:
+        """The `k` best passages for `query`; pass `vector` when the query is already encoded."""
+        if vector is None and self.fusion.needs_dense:
+            vector = self.embedder.encode([query])[0]
+        return self._search(query, k, vector)
+
+    def search_many(self, queries: list[str], k: int = 3) -> list[RetrievalResult]:
+        """`search` for each query, encoding them all in one batch."""
+        if not queries:
+            return []
+        if not self.fusion.needs_dense:
+            return [self._search(q, k, None) for q in queries]
+        vectors = self.embedder.encode(queries)
+        return [self._search(q, k, v) for q, v in zip(queries, vectors, strict=True)]
+
+    def component_scores(
+        self, query: str, vector: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense cosines and raw BM25 scores of every passage (for evaluation and tuning)."""
+        dense = (
+            self.vectors @ np.asarray(vector, dtype=np.float32)
+            if vector is not None
+            else np.zeros(len(self.kb.passages), dtype=np.float32)
+        )
+        return dense, self.sparse.scores(query)
+
+    def runner_up_gap(self, fused: np.ndarray, order: np.ndarray) -> float | None:
+        """How far the best passage leads the best one that is not part of it (None: none)."""
+        if len(order) < 2:
+            return None
+        related = self.related[self.kb.passages[order[0]].id]
+        runner_up = next((i for i in order[1:] if self.kb.passages[i].id not in related), None)
+        return None if runner_up is None else float(fused[order[0]] - fused[runner_up])
+
+    def _search(self, query: str, k: int, vector: np.ndarray | None) -> RetrievalResult:
+        dense, bm25 = self.component_scores(query, vector)
+        fused = self.fusion.scores(dense, bm25)
+        order = np.argsort(-fused, kind="stable")
+        hits = [Hit(self.kb.passages[i], float(fused[i])) for i in order[: max(k, 0)]]
+        in_scope = bool(query.strip()) and (
+            self.fusion.scope_score(dense, bm25, fused) >= self.fusion.threshold
+        )
+        gap = self.runner_up_gap(fused, order)
+        close_call = in_scope and gap is not None and gap < self.fusion.margin
+        return RetrievalResult(query, hits, in_scope, close_call)
+
+
+def _relatives(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """For each passage, the passages it contains or is contained in (and itself)."""
+    related: dict[str, set[str]] = {p.id: {p.id} for p in kb.passages}
+    for passage in kb.passages:
+        for ancestor in kb.ancestors(passage.id):
+            if ancestor in related:
+                related[passage.id].add(ancestor)
+                related[ancestor].add(passage.id)
+    return {pid: frozenset(ids) for pid, ids in related.items()}
+
+
+def build_retriever(
+    kb: KnowledgeBase, embedder: Embedder, cache_dir: Path, fusion: Fusion = DEFAULT_FUSION
+) -> Retriever:
+    """A Retriever over `kb`; passage vectors come from `cache_dir` when already encoded."""
+    vectors, _ = passage_vectors(kb, embedder, cache_dir)
+    sparse = SparseIndex([indexed_text(p) for p in kb.passages])
+    return Retriever(kb, embedder, vectors, sparse, fusion)
