@@ -72,7 +72,15 @@ def create_dispatcher(
         engine=engine,
         inflight=inflight,
     )
-    dp.update.outer_middleware(UpdateLogMiddleware(inflight))
+    # Outermost, before aiogram's error middleware: the log line's duration and the "handled"
+    # mark then include the error handler's apology.
+    manager = dp.update.outer_middleware
+    builtin = list(manager[:])
+    for middleware in builtin:
+        manager.unregister(middleware)
+    manager.register(UpdateLogMiddleware(inflight))
+    for middleware in builtin:
+        manager.register(middleware)
     dp.include_routers(*get_routers())
 
     # aiogram closes storage first on shutdown; running handlers still need it, so we drain

@@ -21,6 +21,9 @@ from aiogram.types import TelegramObject, Update
 
 log = logging.getLogger(__name__)
 
+# What the error handler returns, so the update's log line says "failed".
+FAILED = "failed"
+
 
 class InFlight:
     """The updates being handled right now, so shutdown can let them finish."""
@@ -85,7 +88,9 @@ class UpdateLogMiddleware(BaseMiddleware):
         outcome = "error"
         try:
             result = await handler(event, data)
-            outcome = "unhandled" if result is UNHANDLED else "ok"
+            outcome = (
+                "unhandled" if result is UNHANDLED else "failed" if result == FAILED else "ok"
+            )
             return result
         finally:
             kind, chat_id = _describe(event)
@@ -103,7 +108,7 @@ class UpdateLogMiddleware(BaseMiddleware):
 class RetryRequestMiddleware(BaseRequestMiddleware):
     """Retries a Bot API call on 429 (waiting retry_after) and on 5xx, a bounded few times."""
 
-    def __init__(self, attempts: int = 4, max_wait: float = 30.0, backoff: float = 0.5) -> None:
+    def __init__(self, attempts: int = 4, max_wait: float = 30.0, backoff: float = 0.25) -> None:
         self.attempts = attempts
         self.max_wait = max_wait
         self.backoff = backoff

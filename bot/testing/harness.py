@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable
 from typing import Any
 
@@ -100,3 +101,10 @@ def last_with_buttons(api: FakeBotAPI, chat_id: int) -> dict[str, Any] | None:
         if message.get("reply_markup"):
             return message
     return None
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

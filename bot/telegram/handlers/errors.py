@@ -9,6 +9,8 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
+from bot.telegram.middlewares import FAILED
+
 log = logging.getLogger(__name__)
 
 SORRY = (
@@ -17,7 +19,7 @@ SORRY = (
 )
 
 
-async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot) -> str:
     """Log the failure with the update's id, type and chat; apologise in the chat."""
     update = event.update
     query = update.callback_query
@@ -37,7 +39,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     if chat_id is not None:
         with contextlib.suppress(TelegramAPIError):
             await bot.send_message(chat_id, SORRY)
-    return True
+    return FAILED
 
 
 def create_router() -> Router:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -15,14 +14,7 @@ import pytest
 
 from bot.testing.bot_api import FakeBotAPI
 from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import BotHarness
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bot.testing.harness import BotHarness, free_port
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,92 @@
+"""Webhook mode over real HTTP: Telegram's secret_token is required and checked; /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.cli import main
+from bot.telegram.app import create_bot, create_dispatcher, start_webhook
+from bot.telegram.storage import create_storage
+from bot.testing.bot_api import FakeBotAPI, plain
+from bot.testing.fake_engine import FakeEngine
+from bot.testing.harness import TEST_TOKEN, free_port, harness_settings
+
+SECRET = "s3cret-Token_42"
+
+
+@pytest.fixture
+async def webhook(bot_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[str]:
+    """The bot serving its webhook on a free loopback port; yields the server's base URL."""
+    port = free_port()
+    settings = harness_settings(
+        bot_api,
+        f"sqlite:///{tmp_path / 'state.sqlite3'}",
+        webhook_url="https://bot.example.test/tg/hook",
+        webhook_secret=SecretStr(SECRET),
+        webhook_host="127.0.0.1",
+        webhook_port=port,
+    )
+    storage, isolation = create_storage(settings.resolved_storage_url())
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, FakeEngine(), storage, isolation)
+    runner, _ = await start_webhook(bot, dp, settings)
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+def update(update_id: int, text: str) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 9, "type": "private", "first_name": "T"},
+            "from": {"id": 9, "is_bot": False, "first_name": "T"},
+            "text": text,
+        },
+    }
+
+
+async def test_only_requests_with_the_right_secret_are_handled(
+    webhook: str, bot_api: FakeBotAPI
+) -> None:
+    assert bot_api.webhook is not None
+    assert bot_api.webhook["url"] == "https://bot.example.test/tg/hook"
+    assert bot_api.webhook["secret_token"] == SECRET
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{webhook}/healthz") as response:
+            assert response.status == 200 and await response.text() == "ok"
+        hook = f"{webhook}/tg/hook"
+        async with http.post(hook, json=update(1, "is django good?")) as response:
+            assert response.status == 401
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        async with http.post(hook, json=update(2, "is django good?"), headers=headers) as response:
+            assert response.status == 401
+        mark = len(bot_api.calls)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with http.post(hook, json=update(3, "is spring good?"), headers=headers) as response:
+            assert response.status == 200
+    call = await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
+    assert "You asked: is spring good?" in plain(call.params["text"])
+    assert not any("django" in plain(c.params.get("text", "")) for c in bot_api.calls)
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [("", "WEBHOOK_SECRET is required"), ("no spaces allowed", "WEBHOOK_SECRET must be")],
+)
+def test_webhook_mode_refuses_to_start_without_a_usable_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str, expected: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.test/hook")
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert TEST_TOKEN not in err
