@@ -1,0 +1,95 @@
+"""Retrieval with the real MiniLM model: answers, scope, the cache, and the eval targets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.evaluation.retrieval import SPLITS, evaluate, load_questions, score_questions
+from bot.retrieval import build_retriever
+from bot.retrieval.cache import cache_path
+from bot.retrieval.fusion import BASELINES
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def retriever(kb, embedder, tmp_path_factory):
+    return build_retriever(kb, embedder, tmp_path_factory.mktemp("index"))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("is node bad for cpu heavy work", "wins.node.watch.cpu"),
+        ("does django have an admin panel", "wins.django.batteries"),
+        ("JVM framework that starts faster than Spring Boot", "underrated.quarkus"),
+        ("we need raw throughput on simple http services", "heuristics.throughput"),
+    ],
+)
+def test_the_real_model_finds_the_passage_that_answers(retriever, question, expected):
+    result = retriever.search(question)
+    assert result.in_scope
+    assert result.hits[0].passage.id == expected
+    assert 0 < result.hits[0].score <= 1
+
+
+@pytest.mark.parametrize("question", ["what's the weather?", "tell me a joke", "how tall is K2"])
+def test_off_topic_questions_are_out_of_scope(retriever, question):
+    assert not retriever.search(question).in_scope
+
+
+def test_search_many_matches_search(retriever):
+    questions = ["spring boot learning curve", "is fastapi async"]
+    many = retriever.search_many(questions)
+    for question, result in zip(questions, many, strict=True):
+        single = retriever.search(question)
+        assert [h.passage.id for h in result.hits] == [h.passage.id for h in single.hits]
+        assert [h.score for h in result.hits] == pytest.approx([h.score for h in single.hits])
+
+
+def test_a_restart_reads_the_cache_and_an_edit_re_encodes(kb, embedder, tmp_path):
+    class Counting:
+        name, dim = embedder.name, embedder.dim
+
+        def __init__(self) -> None:
+            self.texts = 0
+
+        def encode(self, texts):
+            self.texts += len(texts)
+            return embedder.encode(texts)
+
+    counting = Counting()
+    first = build_retriever(kb, counting, tmp_path)
+    assert counting.texts == len(kb.passages)
+    assert cache_path(tmp_path, embedder.name, kb.content_hash).is_file()
+    second = build_retriever(kb, counting, tmp_path)
+    assert counting.texts == len(kb.passages)  # the restart encoded nothing
+    assert (first.vectors == second.vectors).all()
+    build_retriever(replace(kb, content_hash="edited00edited00"), counting, tmp_path)
+    assert counting.texts == 2 * len(kb.passages)
+
+
+def test_hybrid_meets_the_targets_on_the_test_split(retriever, repo):
+    questions = load_questions(repo / "tests" / "data" / "questions.yaml", retriever.kb)
+    scored = score_questions(retriever, questions)
+    test = [s for s in scored if s.question.split == "test"]
+    metrics = {name: evaluate(f, test, retriever) for name, f in BASELINES.items()}
+    assert metrics["hybrid"].mrr10 > metrics["bm25"].mrr10
+    assert metrics["hybrid"].mrr10 > metrics["dense"].mrr10
+    assert metrics["hybrid"].hit3 >= 0.95
+    assert metrics["hybrid"].oos_accuracy >= 0.95
+    assert set(SPLITS) == {s.question.split for s in scored}
+
+
+def test_the_eval_report_shows_every_method_on_both_splits(retriever, repo):
+    from bot.evaluation.retrieval import report
+
+    text = report(retriever, repo / "tests" / "data" / "questions.yaml")
+    header = next(line for line in text.splitlines() if line.startswith("split"))
+    for column in ("hit@1", "hit@3", "MRR@10", "oos-acc"):
+        assert column in header
+    rows = [line.split()[:2] for line in text.splitlines() if line.startswith(("dev ", "test "))]
+    assert rows == [[s, m] for s in ("dev", "test") for m in ("bm25", "dense", "hybrid")]
+    assert "dev picks: convex" in text
