@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -121,11 +120,3 @@ async def fake_harness(bot_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Bot
     await bot.start()
     yield bot
     await bot.stop()
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    """The environment for `python -m bot run` in a test: offline, no .env surprises."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "STORAGE_"))}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    env.update(extra)
-    return env
