@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.advisor.scoring import CLOSE_CALL, Scorer
-from bot.knowledge import Framework, KnowledgeBase
+from bot.knowledge import Framework, KnowledgeBase, Rule
 from bot.nlu.spec import NluSpec
 
 MAX_REASONS = 5
@@ -107,14 +107,14 @@ class Advisor:
             margin=round(totals[pick_id] - totals[runner_id], 2),
             scores={fid: totals[fid] for fid in scoring.ranking[:6]},
         )
-        rec.reasons = self._reasons(scoring.fired, pick_id)
+        rec.reasons = self._reasons(scoring.fired, pick_id, runner_id)
         rec.watch_out = self._watch_outs(scoring.fired, pick_id)
         rec.changes = self._changes(slots, negated, pick_id)
         rec.also_consider = self._underrated(totals, pick_id)
         rec.table = self._table(scoring.by_criterion, totals, pick_id, runner_id, scoring.ranking)
         return rec
 
-    def _reasons(self, fired: tuple, pick: str) -> list[Reason]:
+    def _reasons(self, fired: tuple[Rule, ...], pick: str, runner: str) -> list[Reason]:
         ranked = sorted(
             (r for r in fired if r.effects.get(pick, 0) > 0), key=lambda r: -r.effects[pick]
         )
@@ -123,6 +123,12 @@ class Advisor:
             reason = Reason(_sentence(rule.reason), rule.source)
             if reason.text not in {r.text for r in reasons}:
                 reasons.append(reason)
+        # A rule that argues against the runner-up is a reason for the pick too.
+        runner_name = self.kb.frameworks[runner].name
+        for rule in fired:
+            if rule.effects.get(runner, 0) < 0 and rule.effects.get(pick, 0) >= 0:
+                text = f"Against {runner_name}: {rule.reason[0].lower()}{rule.reason[1:]}"
+                reasons.append(Reason(_sentence(text), rule.source))
         # Too few rules fired (a short form): the article's own case for the pick fills in.
         if len(reasons) < MIN_REASONS:
             for passage in self.kb.framework_passages(pick):
@@ -135,7 +141,7 @@ class Advisor:
                 reasons.append(Reason(f"The article: {passage.text}", passage.id))
         return reasons[:MAX_REASONS]
 
-    def _watch_outs(self, fired: tuple, pick: str) -> list[Reason]:
+    def _watch_outs(self, fired: tuple[Rule, ...], pick: str) -> list[Reason]:
         framework = self.kb.frameworks[pick]
         home = self.kb.passage(framework.source).section
         out: list[Reason] = []
@@ -194,6 +200,11 @@ class Advisor:
                 continue
             subjects = [f for f in self.kb.frameworks.values() if f.source == passage.id]
             if any(f.id == pick for f in subjects):
+                twins = [f for f in subjects if f.id != pick and totals[f.id] == totals[pick]]
+                if twins:
+                    names = " / ".join(f.name for f in twins)
+                    text = f"{names} scores the same: the article names them together."
+                    out.append(Reason(text, passage.id))
                 continue
             near = [
                 f

@@ -51,7 +51,13 @@ class FormStatus:
 
 
 def validate_rules(kb: KnowledgeBase, spec: NluSpec, rules_path: Path) -> None:
-    """Check every rule's slot names and values against intents/; DataError at the rule."""
+    """Check rules' slot names and values against intents/, and slots' passages; DataError."""
+    for slot in spec.slots:
+        if slot.source not in kb.by_id:
+            line = int(slot.origin.rsplit(":", 1)[1]) if ":" in slot.origin else 1
+            raise DataError(
+                spec.slots_file, line, f"slot '{slot.name}' cites unknown passage '{slot.source}'"
+            )
     for rule in kb.rules:
         line = int(rule.origin.rsplit(":", 1)[1]) if ":" in rule.origin else 1
         for slot_name, values in rule.when.items():

@@ -267,7 +267,12 @@ class Engine:
             reply = replies.compare(self.kb, frameworks[0], frameworks[1])
             return state, [reply, *self._pending(state)]
         is_question = bool(_QUESTION.search(text))
-        if is_question and intent in ("ask", "compare") and (frameworks or not extraction):
+        # "does Django have an admin?" names a framework and a slot phrase ("admin"): a
+        # question about a framework is a digression unless it asks for a recommendation.
+        digression = (frameworks and intent not in ("recommend", "out_of_scope")) or (
+            intent in ("ask", "compare") and not extraction
+        )
+        if is_question and digression:
             return state, [self._answer(text, vector), *self._pending(state)]
         if extraction:
             if state.mode == "idle":
