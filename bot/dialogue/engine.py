@@ -267,12 +267,13 @@ class Engine:
             reply = replies.compare(self.kb, frameworks[0], frameworks[1])
             return state, [reply, *self._pending(state)]
         is_question = bool(_QUESTION.search(text))
-        # "does Django have an admin?" names a framework and a slot phrase ("admin"): a
-        # question about a framework is a digression unless it asks for a recommendation.
-        digression = (frameworks and intent not in ("recommend", "out_of_scope")) or (
-            intent in ("ask", "compare") and not extraction
+        # A question is a digression ("does Django have an admin?" names a slot phrase too)
+        # unless it answers the pending question ("what about serverless?").
+        asks = intent in ("ask", "compare") or (
+            bool(frameworks) and intent not in ("recommend", "out_of_scope")
         )
-        if is_question and digression:
+        answers_pending = in_form and state.requested_slot in extraction.values
+        if is_question and asks and not answers_pending:
             return state, [self._answer(text, vector), *self._pending(state)]
         if extraction:
             if state.mode == "idle":
@@ -365,9 +366,15 @@ class Engine:
         self, state: DialogueState, extraction: Extraction
     ) -> tuple[DialogueState, list[Reply]]:
         self._fill(state, extraction.values, extraction.negated)
+        direct = set(extraction.values) == {state.requested_slot} and not extraction.negated
         if state.requested_slot in extraction.values or state.mode == "done":
             state.requested_slot = None
-        said = replies.understood(self.spec, extraction.values, extraction.negated)
+        # A plain answer to the question asked needs no "here's what I understood".
+        said = (
+            None
+            if direct
+            else replies.understood(self.spec, extraction.values, extraction.negated)
+        )
         return self._advance(state, [said] if said else [])
 
     def _advance(
