@@ -45,6 +45,7 @@ def markdown_passages(
     blocks: list[tuple[tuple[str, ...], str, int, str]] = []  # (path, kind, line, text)
     paragraph: list[str] = []
     paragraph_line = 0
+    heading_lines: dict[tuple[str, ...], int] = {}  # where each heading is, for citations
 
     def flush() -> None:
         nonlocal paragraph
@@ -61,6 +62,7 @@ def markdown_passages(
                 title = text
                 continue
             heading = [*heading[: max(level - 2, 0)], text]
+            heading_lines[(title, *heading)] = number
             continue
         if match := _BULLET.match(line):
             flush()
@@ -114,7 +116,7 @@ def markdown_passages(
                 "\n".join(texts),
                 "section",
                 fws,
-                f"{path.name}:1",
+                f"{path.name}:{heading_lines.get(section, 1)}",
                 section_id(enclosing) if enclosing is not None else None,
             )
         )

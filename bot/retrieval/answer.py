@@ -45,6 +45,13 @@ def option_label(kb: KnowledgeBase, passage: Passage) -> str:
     return _shorten(text, MAX_LABEL)
 
 
+def _flat(passage: Passage) -> str:
+    """A section's lines ("- a", "- b") as one line: a quote in a chat reads better so."""
+    if passage.kind != "section":
+        return passage.text
+    return "; ".join(line.lstrip("- ").strip() for line in passage.text.splitlines())
+
+
 def _quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
     citation = Citation(passage.id, passage.section_label, kb.source_title(passage.id))
     return Part("quote", text, citation)
@@ -111,7 +118,8 @@ def _quotes(kb: KnowledgeBase, passages: list[Passage]) -> Reply:
             # Renderers print each citation under its quote: it counts against the budget.
             cost = len(passage.id) + len(passage.section_label) + 10
             room = max(budget - cost, 40)
-            text = _shorten(passage.text, room) if len(passage.text) > room else passage.text
+            text = _flat(passage)
+            text = _shorten(text, room) if len(text) > room else text
             parts.append(_quote(kb, passage, text))
             budget -= len(text) + cost
     return Reply(kind="answer", parts=tuple(parts))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+
+# bm25s sets its own logger to DEBUG on import, which overrides LOG_LEVEL and prints a line
+# on every index build; let the root level decide again.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which passage answers: English function words and the words

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
+
 pytestmark = pytest.mark.model
 
 
@@ -80,10 +82,18 @@ def test_ask_plain_text_quotes_and_cites(data_dir):
     assert len(result.stdout) <= 1300
 
 
-def test_kb_build_then_check_without_torch(data_dir):
-    build = run(["kb", "build"], data_dir)
-    assert build.returncode == 0, build.stderr
-    assert "passages-all-MiniLM-L6-v2-" in build.stdout
+def test_kb_build_writes_the_index_cache(data_dir, monkeypatch, capsys, embedder):
+    # In-process: the session's model is already loaded, and `kb build` is not a contract
+    # other programs parse.
+    monkeypatch.setenv("DATA_DIR", str(data_dir / "build"))
+    assert main(["kb", "build"]) == 0
+    first = capsys.readouterr().out
+    assert "passages-all-MiniLM-L6-v2-" in first and "(built," in first
+    assert main(["kb", "build"]) == 0
+    assert "(already up to date," in capsys.readouterr().out
+
+
+def test_kb_check_summarises_without_importing_torch(data_dir):
     code = (
         "import sys\nfrom bot.cli import main\nstatus = main(['kb', 'check'])\n"
         "assert 'torch' not in sys.modules, 'kb check imported torch'\nsys.exit(status)\n"

@@ -282,6 +282,7 @@ def test_markdown_is_split_by_headings_and_bullets(tmp_path):
     assert md["team-notes.deployment.1.2"].text == "It works well."
     assert md["team-notes.deployment.1.2"].parent == "team-notes.deployment.1"
     assert md["team-notes.deployment.caveats"].parent == "team-notes.deployment"
+    assert md["team-notes.deployment.caveats"].origin == "team-notes.md:10"  # its heading
     assert md["team-notes.intro.1"].kind == "paragraph"
     assert md["team-notes.intro.1"].frameworks == ("node",)
     assert kb.source_title("team-notes.deployment.2") == "Team Notes"
@@ -313,4 +314,4 @@ def test_a_markdown_id_clashing_with_the_article_is_an_error(tmp_path, repo):
         - a bullet
         """)
     )
-    assert error_of(directory) == f"{directory / 'wins.md'}:1: duplicate passage id 'wins.node'"
+    assert error_of(directory) == f"{directory / 'wins.md'}:2: duplicate passage id 'wins.node'"

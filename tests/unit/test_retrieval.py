@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from bot.datafile import DataError
 from bot.dialogue.types import Reply
 from bot.evaluation.retrieval import load_questions
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.render.text import render_text
 from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
 from bot.retrieval.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage
@@ -222,3 +223,17 @@ def test_empty_query_is_out_of_scope(fake_retriever):
 def test_cache_dir_is_created(kb, tmp_path: Path):
     build_retriever(kb, FakeEmbedder(), tmp_path / "deep" / "index")
     assert any((tmp_path / "deep" / "index").iterdir())
+
+
+def test_markdown_knowledge_is_searched_and_cited_with_the_rest(repo, tmp_path):
+    directory = tmp_path / "knowledge"
+    shutil.copytree(repo / "knowledge", directory)
+    (directory / "ops-notes.md").write_text(
+        "# Ops Notes\n\n## Kubernetes\n\n- Our Django pods autoscale on Kubernetes nicely\n"
+    )
+    kb = load_knowledge(directory)
+    retriever = build_retriever(kb, FakeEmbedder(), tmp_path / "index", Fusion(method="bm25"))
+    result = retriever.search("kubernetes autoscale", k=2)
+    assert result.hits[0].passage.id == "ops-notes.kubernetes.1"
+    citation = compose_answer(result, kb).parts[1].citation
+    assert (citation.section, citation.source) == ("Ops Notes > Kubernetes", "Ops Notes")
