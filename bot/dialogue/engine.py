@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
+OUT_OF_SCOPE = "That's outside what I know: I help choose a backend framework."
 HARMLESS = frozenset({"menu", "passage", "chart", "restart", "cancel"})
 ACTIONS = frozenset(
     {
@@ -284,6 +285,11 @@ class Engine:
         if intent is not None:
             return self._on_intent(state, intent, text, vector)
         if in_form:
+            # Not an answer and no known intent: chatter gets a short reply, a near miss the
+            # slot's re-prompt.
+            result = self.retriever.search(text, k=1, vector=vector)
+            if not getattr(result, "in_scope", True):
+                return state, [replies.info(OUT_OF_SCOPE), *self._pending(state)]
             return state, [self._question(state, reprompt=True)]
         return state, [self._answer(text, vector)]
 
@@ -315,7 +321,7 @@ class Engine:
             return state, [self._answer(text, vector), *self._pending(state)]
         # out_of_scope
         return state, [
-            replies.info("That's outside what I know: I help choose a backend framework."),
+            replies.info(OUT_OF_SCOPE),
             *(self._pending(state) or [replies.welcome()]),
         ]
 
