@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from pydantic import ValidationError
 
 from bot.dialogue.types import DialogueState, Reply, Turn
@@ -28,6 +28,9 @@ QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard,
 
 # Telegram shows "typing…" for 5 seconds; renew a little before it lapses.
 TYPING_RENEW_SECONDS = 4.5
+
+# Citations name sections, not URLs; a preview card would only push the answer up.
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 NON_TEXT_HINT = "I can only read text. Type your answer or a question, or use the buttons."
 EXPIRED = "This button has expired."
@@ -101,7 +104,7 @@ class Chat:
             parse_mode="HTML",
             reply_markup=markup,
             message_thread_id=self.thread_id,
-            disable_web_page_preview=True,
+            link_preview_options=_NO_PREVIEW,
         )
 
     async def edit(self, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
@@ -113,7 +116,7 @@ class Chat:
                 message_id=message_id,
                 parse_mode="HTML",
                 reply_markup=markup,
-                disable_web_page_preview=True,
+                link_preview_options=_NO_PREVIEW,
             )
         except TelegramBadRequest as exc:
             if "not modified" in exc.message:

@@ -112,30 +112,11 @@ async def start(api: FakeBotAPI, storage_url: str, started: list[BotProcess]) ->
     return process
 
 
-async def test_run_answers_and_stops_cleanly_on_sigterm(
-    bot_api: FakeBotAPI, tmp_path: Path, processes: list[BotProcess]
-) -> None:
-    process = await start(bot_api, f"sqlite:///{tmp_path / 'state.sqlite3'}", processes)
-    assert {c["command"] for c in bot_api.commands} >= {"start", "recommend", "ask"}
-    mark = len(bot_api.calls)
-    update_id = await bot_api.send_text(CHAT, "/start")
-    call = await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
-    assert call.ok and call.params.get("reply_markup")
-    await process.handled(update_id)
-    process.proc.send_signal(signal.SIGTERM)
-    code = await asyncio.to_thread(process.proc.wait, 60)
-    process._reader.join(timeout=10)
-    log = "\n".join(process.lines)
-    assert code == 0, log
-    assert "Polling stopped" in log
-    assert "Traceback" not in log
-    assert TEST_TOKEN not in log and TEST_TOKEN.split(":")[1] not in log
-
-
-async def test_a_killed_bot_resumes_the_dialogue_at_the_same_question(
+async def test_a_killed_bot_resumes_the_dialogue_then_stops_cleanly_on_sigterm(
     bot_api: FakeBotAPI, storage_url: str, processes: list[BotProcess]
 ) -> None:
     first = await start(bot_api, storage_url, processes)
+    assert {c["command"] for c in bot_api.commands} >= {"start", "recommend", "ask", "cancel"}
     mark = len(bot_api.calls)
     await first.handled(await bot_api.send_text(CHAT, "/recommend"))
     question = last_with_buttons(bot_api, CHAT)
@@ -164,3 +145,13 @@ async def test_a_killed_bot_resumes_the_dialogue_at_the_same_question(
     assert texts, "no reply after the restart"
     assert not any("expired" in t.lower() for t in texts), texts
     assert all(c.ok for c in calls)
+
+    # SIGTERM: polling stops, storage and session close, exit status 0, the token never logged.
+    second.proc.send_signal(signal.SIGTERM)
+    code = await asyncio.to_thread(second.proc.wait, 60)
+    second._reader.join(timeout=10)
+    log = "\n".join(second.lines)
+    assert code == 0, log
+    assert "Polling stopped" in log
+    assert "Traceback" not in log
+    assert TEST_TOKEN.split(":")[1] not in log + "\n".join(first.lines)
