@@ -25,7 +25,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.advisor import validate_rules
     from bot.knowledge import load_knowledge
     from bot.nlu import IntentClassifier, load_intents
-    from bot.retrieval import build_retriever, load_embedder  # type: ignore[attr-defined]
+    from bot.retrieval import build_retriever, load_embedder
 
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_intents(settings.intents_dir)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.advisor import Advisor, Scorer
+from bot.advisor import Advisor, Recommendation, Scorer
 from bot.dialogue import replies
 from bot.dialogue.types import DialogueState, Option, Reply, Turn
 from bot.knowledge import KnowledgeBase
@@ -124,7 +124,9 @@ class Engine:
             log.exception("engine failed on turn %r", turn)
             return state, [replies.info("Sorry, something went wrong. Try again or /restart.")]
 
-    def recommend(self, slots: dict[str, str], negated: dict[str, list[str]] | None = None):  # type: ignore[no-untyped-def]
+    def recommend(
+        self, slots: dict[str, str], negated: dict[str, list[str]] | None = None
+    ) -> Recommendation:
         """The Recommendation for filled `slots` (for the CLI and evaluation)."""
         return self.advisor.recommend(slots, negated)
 

@@ -31,6 +31,8 @@ def _part(part: Part) -> list[str]:
         return [f"  > {part.text}{suffix}"]
     if part.style == "table":
         return _table(part.rows) if part.rows else []
+    if part.citation:
+        return [f"{part.text}  ({citation_text(part.citation)})"]
     return [part.text]
 
 
