@@ -124,7 +124,13 @@ async def start_webhook(
     """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT and register it with Telegram."""
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
-    app = create_webhook_app(dp, bot, path=webhook_path(settings.webhook_url), secret=secret)
+    app = create_webhook_app(
+        dp,
+        bot,
+        path=webhook_path(settings.webhook_url),
+        secret=secret,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

@@ -53,7 +53,7 @@ def update(update_id: int, text: str) -> dict[str, object]:
 
 
 async def test_only_requests_with_the_right_secret_are_handled(
-    webhook: str, bot_api: FakeBotAPI
+    webhook: str, bot_api: FakeBotAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert bot_api.webhook is not None
     assert bot_api.webhook["url"] == "https://bot.example.test/tg/hook"
@@ -64,7 +64,7 @@ async def test_only_requests_with_the_right_secret_are_handled(
         hook = f"{webhook}/tg/hook"
         async with http.post(hook, json=update(1, "is django good?")) as response:
             assert response.status == 401
-        headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong", "X-Forwarded-For": "203.0.113.9"}
         async with http.post(hook, json=update(2, "is django good?"), headers=headers) as response:
             assert response.status == 401
         mark = len(bot_api.calls)
@@ -74,6 +74,9 @@ async def test_only_requests_with_the_right_secret_are_handled(
     call = await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
     assert "You asked: is spring good?" in plain(call.params["text"])
     assert not any("django" in plain(c.params.get("text", "")) for c in bot_api.calls)
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    # Two refusals from loopback: X-Forwarded-For is not trusted unless configured.
+    assert len(refusals) == 2 and all("127.0.0.1" in r for r in refusals), refusals
 
 
 @pytest.mark.parametrize(
