@@ -196,14 +196,3 @@ def load_intents(directory: Path) -> NluSpec:
     if not slots:
         raise DataError(slots_path, 1, "no slots declared")
     return NluSpec(tuple(intents), tuple(slots), digest.hexdigest()[:16], slots_path)
-
-
-def slot_lines(directory: Path) -> dict[tuple[str, str | None], int]:
-    """Line of each slot (value None) and each option in slots.yaml, for error messages."""
-    lines: dict[tuple[str, str | None], int] = {}
-    for node in load_yaml(directory / "slots.yaml").require("slots").items():
-        name = node.require("name").text()
-        lines[(name, None)] = node.line
-        for option in node.require("options").items():
-            lines[(name, option.require("value").text())] = option.line
-    return lines
