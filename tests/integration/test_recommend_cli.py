@@ -50,3 +50,23 @@ def test_bad_set_is_one_line_exit_2(repo, tmp_path) -> None:
     result = _run(["--set", "team_language=cobol", "x"], repo, tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "cobol" in result.stderr
+
+
+def test_broken_intents_refuse_to_start_with_file_and_line(repo, tmp_path) -> None:
+    import shutil
+
+    intents = tmp_path / "intents"
+    shutil.copytree(repo / "intents", intents)
+    slots = intents / "slots.yaml"
+    slots.write_text(slots.read_text().replace("  - name: workload\n", "  - nam: workload\n"))
+    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "INTENTS_DIR": str(intents)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "recommend", "python team"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=repo,
+    )
+    assert result.returncode == 2
+    line = next(n for n, s in enumerate(slots.read_text().splitlines(), 1) if "nam: workload" in s)
+    assert result.stderr.strip() == (f"error: {slots}:{line}: missing required field 'name'")
