@@ -19,7 +19,7 @@ from bot.advisor import Advisor, Recommendation, Scorer
 from bot.dialogue import replies
 from bot.dialogue.types import DialogueState, Option, Reply, Turn
 from bot.knowledge import KnowledgeBase
-from bot.nlu import Extraction, IntentClassifier, NluSpec, SlotExtractor
+from bot.nlu import Extraction, IntentClassifier, NluSpec, SlotExtractor, normalise
 from bot.nlu.frameworks import mentioned_frameworks
 from bot.retrieval.embedder import Embedder
 
@@ -60,6 +60,11 @@ COMMANDS = frozenset(
 _QUESTION = re.compile(
     r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
     r"should|will|tell me)\b",
+    re.IGNORECASE,
+)
+# "change the team size", "edit my answers": the words for the Change buttons.
+_CHANGE = re.compile(
+    r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
 _COMPARE = re.compile(
@@ -261,6 +266,15 @@ class Engine:
         keyword = self.classifier.keyword(text)
         if keyword is not None:
             return self._on_intent(state, keyword, text, None)
+        if state.mode != "idle" and (match := _CHANGE.match(text)):
+            wanted = normalise(match.group(1))
+            if wanted in ("answer", "an answer", "answers", "my answers", "something"):
+                return self._change(state, None)
+            for slot in self.spec.slots:
+                words = {slot.title.lower(), slot.name.replace("_", " ")}
+                words |= set(slot.name.split("_")) - {"team"}  # "team" names two slots
+                if wanted in words:
+                    return self._change(state, slot.name)
         vector = self.embedder.encode([text])[0]
         intent = self.classifier.classify(text, vector).intent
         in_form = state.mode == "form"
