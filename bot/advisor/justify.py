@@ -41,7 +41,8 @@ class Recommendation:
     pick: Framework
     runner_up: Framework
     margin: float
-    scores: dict[str, float]
+    scores: dict[str, float]  # the top few, best first
+    totals: dict[str, float] = field(default_factory=dict)  # every framework
     reasons: list[Reason] = field(default_factory=list)
     watch_out: list[Reason] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -59,7 +60,12 @@ class Recommendation:
             "slots": self.slots,
             "pick": {"id": self.pick.id, "name": self.pick.name},
             "runner_up": {"id": self.runner_up.id, "name": self.runner_up.name},
-            "scores": {fid: round(score, 2) for fid, score in self.scores.items()},
+            "scores": {
+                fid: round(score, 2)
+                for fid, score in sorted(
+                    (self.totals or self.scores).items(), key=lambda item: -item[1]
+                )
+            },
             "reasons": [{"text": r.text, "source": r.source} for r in self.reasons],
             "watch_out": [w.text for w in self.watch_out],
             "what_would_change": [c.text for c in self.changes],
@@ -106,6 +112,7 @@ class Advisor:
             runner_up=self.kb.frameworks[runner_id],
             margin=round(totals[pick_id] - totals[runner_id], 2),
             scores={fid: totals[fid] for fid in scoring.ranking[:6]},
+            totals=dict(totals),
         )
         rec.reasons = self._reasons(scoring.fired, pick_id, runner_id)
         rec.watch_out = self._watch_outs(scoring.fired, pick_id)
