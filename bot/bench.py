@@ -7,11 +7,13 @@ Floors: the model alone (encode), a process that only imports torch and loads th
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,8 +118,7 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
     engine = build_engine(settings)
     engine.handle(DialogueState(), Turn(text="warm up the engine"))
     ask = [
-        timed_ms(lambda q=q: engine.handle(DialogueState(), Turn(text=q)), 1)[0]
-        for q in questions
+        timed_ms(lambda q=q: engine.handle(DialogueState(), Turn(text=q)), 1)[0] for q in questions
     ]
     results.figures["ask_ms_p50"] = round(statistics.median(ask), 3)
     results.figures["ask_ms_p99"] = round(percentile(ask, 99), 3)
@@ -128,6 +129,134 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
     button = Turn(option=option, step=state.step)
     buttons = timed_ms(lambda: engine.handle(state, button), 500)
     results.figures["button_ms_p50"] = round(statistics.median(buttons), 3)
+
+
+REPLY_METHODS = ("sendMessage", "editMessageText", "sendPhoto")
+
+
+async def _wait_replies(
+    api: Any, pushed: dict[int, tuple[int, float]], timeout: float
+) -> list[float]:
+    """Latency (ms) of each chat's first reply after its push; waits until all have one."""
+    latencies: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    scanned = min(index for index, _ in pushed.values())
+    while len(latencies) < len(pushed):
+        calls = api.calls
+        for call in calls[scanned:]:
+            chat = call.params.get("chat_id")
+            if call.method in REPLY_METHODS and chat in pushed and chat not in latencies:
+                _, at = pushed[chat]
+                if call.at >= at:
+                    latencies[chat] = (call.at - at) * 1000
+        scanned = len(calls)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(latencies)} of {len(pushed)} chats got a reply")
+        await asyncio.sleep(0.005)
+    return list(latencies.values())
+
+
+async def _waves(
+    api: Any, chats: int, questions: list[str], echo: bool
+) -> tuple[float, list[float]]:
+    """Two waves of one update per chat; returns (updates per second, latencies in ms).
+
+    Even chats ask two different questions; odd chats start the form with /recommend, then
+    press the first button of the question they got (the echo bot gets a button press too).
+    """
+    base = 10_000
+    latencies: list[float] = []
+    busy = 0.0
+    for wave in (1, 2):
+        pushed: dict[int, tuple[int, float]] = {}
+        started = time.monotonic()
+        for n in range(chats):
+            chat = base + n
+            mark = len(api.calls)
+            at = time.monotonic()
+            if n % 2 == 0:
+                question = questions[(n + wave * chats) % len(questions)]
+                await api.send_text(chat, f"{question} (chat {n}, wave {wave})")
+            elif wave == 1:
+                await api.send_text(chat, "/recommend")
+            else:
+                message = next(
+                    (m for m in reversed(api.bot_messages(chat)) if m.get("reply_markup")), None
+                )
+                data = (
+                    "x"
+                    if echo or message is None
+                    else (message["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+                )
+                await api.press(chat, message["message_id"] if message else 1, data)
+            pushed[chat] = (mark, at)
+        latencies += await _wait_replies(api, pushed, timeout=300)
+        busy += time.monotonic() - started
+    return 2 * chats / busy, latencies
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+async def bench_e2e(
+    settings: Settings, results: Results, questions: list[str], chats: int
+) -> None:
+    """Cold start, end-to-end throughput and latency, and memory, over loopback HTTP."""
+    from bot.testing.bot_api import FakeBotAPI
+    from bot.testing.harness import TEST_TOKEN
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "BOT_TOKEN": TEST_TOKEN,
+            "DATA_DIR": str(settings.data_dir),
+            "STORAGE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "LOG_LEVEL": "WARNING",
+            "WEBHOOK_URL": "",
+        }
+        echo_api = FakeBotAPI()
+        env["TELEGRAM_API_URL"] = await echo_api.start()
+        echo = _spawn(["-m", "bot.testing.echo_bot"], env)
+        try:
+            await echo_api.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            echo_rate, _ = await _waves(echo_api, chats, questions, echo=True)
+        finally:
+            _stop(echo)
+            await echo_api.stop()
+        results.figures["echo_updates_per_s"] = round(echo_rate, 1)
+
+        api = FakeBotAPI()
+        env["TELEGRAM_API_URL"] = await api.start()
+        first_chat = 1
+        await api.send_text(first_chat, "/start")
+        started = time.perf_counter()
+        bot = _spawn(["-m", "bot", "run"], env)
+        try:
+            await api.wait_for(
+                lambda c: c.method == "sendMessage" and c.params.get("chat_id") == first_chat,
+                timeout=180,
+            )
+            results.figures["cold_start_s"] = round(time.perf_counter() - started, 3)
+            rate, latencies = await _waves(api, chats, questions, echo=False)
+            results.figures["e2e_updates_per_s"] = round(rate, 1)
+            results.figures["e2e_ms_p50"] = round(statistics.median(latencies), 1)
+            results.figures["e2e_ms_p99"] = round(percentile(latencies, 99), 1)
+            results.figures["rss_mb"] = round(rss_mb(bot.pid), 1)
+        finally:
+            _stop(bot)
+            await api.stop()
 
 
 def load_questions(repo: Path, limit: int = 120) -> list[str]:
@@ -157,7 +286,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     floor_start, floor_rss = measure_floor_process()
     results.figures["floor_start_s"] = round(floor_start, 3)
     results.figures["floor_rss_mb"] = round(floor_rss, 1)
-    bench_in_process(settings, results, load_questions(repo))
+    questions = load_questions(repo)
+    bench_in_process(settings, results, questions)
+    asyncio.run(bench_e2e(settings, results, questions, args.chats))
     if args.json:
         print(json.dumps({**results.figures, "ratios": results.ratios()}))
     else:
