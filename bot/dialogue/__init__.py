@@ -26,11 +26,13 @@ def build_engine(settings: Settings) -> Engine:
     from bot.knowledge import load_knowledge
     from bot.nlu import IntentClassifier, load_intents
     from bot.retrieval import build_retriever, load_embedder
+    from bot.retrieval.batching import BatchingEmbedder
 
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_intents(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
-    embedder = load_embedder()
+    # Chats encode from worker threads; the batcher lets them share forward passes.
+    embedder = BatchingEmbedder(load_embedder())
     cache_dir = settings.data_dir / "index"
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
