@@ -438,10 +438,10 @@ class FakeBotAPI:
         }  # fmt: skip
         return await self.push({"message": self.user_message(chat_id, sticker=sticker)})
 
-    async def press(
+    def callback_update(
         self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
-    ) -> int:
-        """The user presses a button with callback `data` on a bot message; the update id."""
+    ) -> dict[str, Any]:
+        """An update for pressing a button with callback `data` on a bot message (not queued)."""
         message = self.messages.get((chat_id, message_id)) or {
             "message_id": message_id,
             "date": int(time.time()),
@@ -454,7 +454,16 @@ class FakeBotAPI:
             "message": _public(message),
             "data": data,
         }
-        return await self.push({"callback_query": query})
+        return {"update_id": next(self._update_ids), "callback_query": query}
+
+    async def press(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+    ) -> int:
+        """The user presses a button with callback `data` on a bot message; the update id."""
+        update = self.callback_update(chat_id, message_id, data, user_id=user_id)
+        self._pending.append(update)
+        await self._notify()
+        return int(update["update_id"])
 
     # ---- what the test looks at -------------------------------------------------------------
 
