@@ -28,6 +28,7 @@ QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard,
 
 # Telegram shows "typing…" for 5 seconds; renew a little before it lapses.
 TYPING_RENEW_SECONDS = 4.5
+TYPING_FIRST_WAIT_SECONDS = 2.0
 
 # Citations name sections, not URLs; a preview card would only push the answer up.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -66,19 +67,28 @@ def read_state(data: dict[str, Any]) -> DialogueState:
 async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
     """Show "typing…" while the block runs; a failing chat action never fails the turn."""
 
+    async def send() -> None:
+        with contextlib.suppress(TelegramAPIError, OSError, asyncio.TimeoutError):
+            await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+
     async def renew() -> None:
         while True:
-            with contextlib.suppress(TelegramAPIError):
-                await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
             await asyncio.sleep(TYPING_RENEW_SECONDS)
+            await send()
 
-    task = asyncio.create_task(renew())
+    first = asyncio.create_task(send())
+    renewals = asyncio.create_task(renew())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TelegramAPIError):
-            await task
+        renewals.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewals
+        # The first action must land before the reply, or "typing…" would linger after it;
+        # waiting is free unless the work beat one Bot API round trip (bounded anyway).
+        done, _ = await asyncio.wait({first}, timeout=TYPING_FIRST_WAIT_SECONDS)
+        if not done:
+            first.cancel()
 
 
 class Chat:
@@ -90,11 +100,13 @@ class Chat:
         chat_id: int,
         thread_id: int | None = None,
         pressed: Message | None = None,
+        pressed_label: str = "",
     ) -> None:
         self.bot = bot
         self.chat_id = chat_id
         self.thread_id = thread_id
         self.pressed = pressed
+        self.pressed_label = pressed_label
 
     async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
         """Send one HTML message."""
@@ -192,7 +204,7 @@ async def deliver(
                 question = _question_record(pressed.message_id, texts[-1], markup, step)
                 start = fold
         if not edited:
-            await chat.retire_keyboard(pressed.message_id)
+            await _close_question(chat, pressed.message_id, old_question)
             question = {}
         old_question = {}  # handled: edited in place or its buttons removed
     for reply, texts, markup in rendered[start:]:
@@ -212,6 +224,16 @@ async def deliver(
     data[REFS_KEY] = refs
     data[QUESTION_KEY] = question
     return data
+
+
+async def _close_question(chat: Chat, message_id: int, question: dict[str, Any]) -> None:
+    """The answered question keeps its text, shows the answer chosen, and loses its buttons."""
+    html = question.get("html")
+    if html and chat.pressed_label:
+        text = f"{html}\n\n<i>✓ {escape_html(chat.pressed_label)}</i>"
+        if utf16_len(text) <= MESSAGE_LIMIT and await chat.edit(message_id, text, None):
+            return
+    await chat.retire_keyboard(message_id)
 
 
 def _question_record(

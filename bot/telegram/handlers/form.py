@@ -54,8 +54,9 @@ async def _press(
         await repeat_question(state, chat, EXPIRED)
         return
     await answer_query(query)
+    chat.pressed_label = _label(query) or option.label
     option = Option(
-        label=option.label or _label(query),
+        label=option.label or chat.pressed_label,
         action=option.action,
         slot=option.slot,
         value=option.value,

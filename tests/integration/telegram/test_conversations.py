@@ -86,7 +86,11 @@ async def test_a_question_is_answered_while_typing(
 ) -> None:
     calls = await harness.turn(bot_api.send_text(CHAT, "Is Django good for real-time apps?"))
     assert_clean(calls)
-    assert any(c.method == "sendChatAction" and c.params["action"] == "typing" for c in calls)
+    methods = [c.method for c in calls]
+    assert "sendChatAction" in methods
+    assert calls[methods.index("sendChatAction")].params["action"] == "typing"
+    # "typing…" before the answer, never after it (it would linger for 5 seconds).
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
     assert any(text.strip() for text in shown(calls))
 
 
