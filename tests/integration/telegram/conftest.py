@@ -60,7 +60,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=30)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each dialogue test runs on SQLite and on a real Redis."""
     if request.param == "sqlite":
@@ -83,21 +83,9 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     await api.stop()
 
 
-def real_engine_available() -> bool:
-    """True once bot.dialogue provides build_engine."""
-    try:
-        from bot.dialogue import build_engine  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="session")
-def engine(request: pytest.FixtureRequest) -> Any:
-    """The real engine with the real model (loaded once); the fake until bot.dialogue lands."""
-    if not real_engine_available():
-        return FakeEngine()
-    request.getfixturevalue("embedder")  # the session's shared model
+def engine(embedder: Any) -> Any:
+    """The real engine with the real model, built once per session (shares `embedder`)."""
     from bot.config import Settings
     from bot.dialogue import build_engine
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from bot.testing.bot_api import FakeBotAPI, plain
 from bot.testing.harness import BotHarness, buttons, harness_settings, last_with_buttons
+
+pytestmark = pytest.mark.model
 
 CHAT = 6060
 
@@ -45,6 +49,7 @@ async def test_a_double_press_advances_the_dialogue_once(
     assert expired_notices(bot_api, mark) == 1
 
 
+@pytest.mark.redis
 async def test_two_replicas_on_one_redis_never_handle_one_chat_at_once(
     bot_api: FakeBotAPI, redis_url: str, engine: Any
 ) -> None:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.telegram.handlers.errors import SORRY
 from bot.testing.bot_api import Call, FakeBotAPI, plain
 from bot.testing.harness import BotHarness, buttons, last_with_buttons
+
+pytestmark = pytest.mark.model
 
 CHAT = 4242
 
