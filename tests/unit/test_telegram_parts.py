@@ -112,3 +112,37 @@ def test_chart_is_a_png_with_one_bar_per_framework() -> None:
     assert image.format == "PNG"
     assert image.width == 800 and image.height > 100
     assert render_chart({}).startswith(b"\x89PNG")
+
+
+async def test_requests_retry_on_flood_control_and_server_errors_then_give_up() -> None:
+    from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+    from aiogram.methods import GetUpdates, SendMessage
+
+    from bot.telegram.middlewares import RetryRequestMiddleware
+
+    method = SendMessage(chat_id=1, text="hi")
+    failures: list[Exception] = [
+        TelegramRetryAfter(method=method, message="flood", retry_after=0),
+        TelegramServerError(method=method, message="oops"),
+    ]
+    attempts: list[object] = []
+
+    async def make_request(bot: object, m: object) -> str:
+        attempts.append(m)
+        if failures:
+            raise failures.pop(0)
+        return "sent"
+
+    retry = RetryRequestMiddleware(attempts=3, backoff=0.0)
+    assert await retry(make_request, None, method) == "sent"  # type: ignore[arg-type]
+    assert len(attempts) == 3
+
+    # A wait longer than max_wait is not slept through: the error reaches the error handler.
+    failures.append(TelegramRetryAfter(method=method, message="flood", retry_after=600))
+    with pytest.raises(TelegramRetryAfter):
+        await retry(make_request, None, method)  # type: ignore[arg-type]
+
+    # getUpdates is never retried here: the dispatcher's polling loop has its own backoff.
+    failures.append(TelegramServerError(method=method, message="oops"))
+    with pytest.raises(TelegramServerError):
+        await retry(make_request, None, GetUpdates())  # type: ignore[arg-type]
