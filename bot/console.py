@@ -41,16 +41,25 @@ def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> Dialog
             continue
         if not prompt:
             out.write(f"> {line.strip()}\n")
+        if line.strip().isdigit() and not 1 <= int(line) <= len(options):
+            out.write(
+                f"There is no option {line.strip()}: type 1 to {len(options)}, "
+                "or say it in words.\n\n"
+                if options
+                else "There are no options now.\n\n"
+            )
+            continue
         state, replies = engine.handle(state, parse_line(line, options, state.step))
         options = _show(replies, out) or options
     return state
 
 
 def _show(replies: list[Reply], out: TextIO) -> list[Option]:
+    """Print the replies, numbering their options on from one reply to the next."""
     options: list[Option] = []
     for reply in replies:
-        out.write(render_text(reply) + "\n\n")
-        options = [o for row in reply.options for o in row] or options
+        out.write(render_text(reply, first_number=len(options) + 1) + "\n\n")
+        options += [o for row in reply.options for o in row]
     out.flush()
     return options
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from bot.dialogue.types import Citation, Part, Reply
 
 
-def citation_text(citation: Citation) -> str:
-    """'[wins.django] Where Each Wins > Django' style reference."""
+def citation_text(citation: Citation, under: str = "") -> str:
+    """'[wins.django] Where Each Wins > Django'; just the id when already under that heading."""
+    if citation.section == under:
+        return f"[{citation.passage_id}]"
     return f"[{citation.passage_id}] {citation.section}"
 
 
@@ -20,14 +22,14 @@ def _table(rows: tuple[tuple[str, ...], ...]) -> list[str]:
     return lines
 
 
-def _part(part: Part) -> list[str]:
+def _part(part: Part, heading: str) -> list[str]:
     if part.style == "heading":
         return ["", part.text]
     if part.style == "bullet":
         suffix = f"  ({citation_text(part.citation)})" if part.citation else ""
         return [f"  - {part.text}{suffix}"]
     if part.style == "quote":
-        suffix = f"\n    — {citation_text(part.citation)}" if part.citation else ""
+        suffix = f"\n    — {citation_text(part.citation, heading)}" if part.citation else ""
         return [f"  > {part.text}{suffix}"]
     if part.style == "table":
         return _table(part.rows) if part.rows else []
@@ -36,13 +38,16 @@ def _part(part: Part) -> list[str]:
     return [part.text]
 
 
-def render_text(reply: Reply, numbered_options: bool = True) -> str:
-    """The reply as plain text; options listed as '1. label' when `numbered_options`."""
+def render_text(reply: Reply, numbered_options: bool = True, first_number: int = 1) -> str:
+    """The reply as plain text; options listed as 'N. label' (from `first_number`) if asked."""
     lines: list[str] = []
+    heading = ""
     for part in reply.parts:
-        lines += _part(part)
+        lines += _part(part, heading)
+        if part.style == "heading":
+            heading = part.text
     options = [option for row in reply.options for option in row]
     if options and numbered_options:
         lines.append("")
-        lines += [f"  {n}. {option.label}" for n, option in enumerate(options, 1)]
+        lines += [f"  {n}. {option.label}" for n, option in enumerate(options, first_number)]
     return "\n".join(lines).strip("\n")
