@@ -36,3 +36,28 @@ def test_piped_conversation_reaches_a_pick(kb, embedder, repo, tmp_path) -> None
     state = converse(engine, lines, out, prompt=False)
     assert state.last_pick == "django"
     assert "Recommendation: Django" in out.getvalue()
+
+
+@pytest.mark.model
+def test_numbers_run_on_across_replies_and_a_wrong_number_is_explained(
+    kb, embedder, repo, tmp_path
+) -> None:
+    from bot.retrieval import build_retriever
+
+    spec = load_intents(repo / "intents")
+    engine = Engine(
+        kb,
+        spec,
+        embedder,
+        build_retriever(kb, embedder, tmp_path),
+        IntentClassifier(spec, embedder),
+    )
+    # The opening message fills three slots: "what I understood" (3 change buttons) comes
+    # first, then the pick, whose "Start over" is therefore option 5, not 2.
+    lines = io.StringIO("99\nwe're three python devs building a content site\n5\n")
+    out = io.StringIO()
+    state = converse(engine, lines, out, prompt=False)
+    text = out.getvalue()
+    assert "There is no option 99: type 1 to 3" in text
+    assert "  5. Start over" in text
+    assert state.mode != "done" and not state.slots
