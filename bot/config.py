@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path = REPO_ROOT / "knowledge"
     intents_dir: Path = REPO_ROOT / "intents"
     log_level: str = "INFO"
+    # Per-user flood limit: this many messages or presses per this many seconds (0: off).
+    rate_limit_messages: int = Field(default=10, ge=0)
+    rate_limit_seconds: float = Field(default=10.0, gt=0)
 
     def resolved_storage_url(self) -> str:
         """The storage URL to use: STORAGE_URL, or a SQLite file under DATA_DIR."""

@@ -12,7 +12,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
@@ -22,7 +22,12 @@ from bot.config import Settings
 from bot.telegram.conversation import Engine
 from bot.telegram.handlers import get_routers
 from bot.telegram.handlers.commands import bot_commands
-from bot.telegram.middlewares import InFlight, RetryRequestMiddleware, UpdateLogMiddleware
+from bot.telegram.middlewares import (
+    InFlight,
+    RateLimitMiddleware,
+    RetryRequestMiddleware,
+    UpdateLogMiddleware,
+)
 from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
 from bot.telegram.webhook import create_webhook_app, secret_problem, webhook_path
 
@@ -34,6 +39,10 @@ TASKS_CONCURRENCY_LIMIT = 64
 DRAIN_SECONDS = 10.0
 # Telegram holds a long-poll request open this long when there is nothing new.
 POLLING_TIMEOUT = 25
+# Start-up waits for an unreachable Bot API with this backoff (seconds), capped, forever:
+# exiting would make a supervisor restart us and reload the model every few seconds.
+START_BACKOFF = 1.0
+START_BACKOFF_CAP = 60.0
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -82,6 +91,10 @@ def create_dispatcher(
     for middleware in builtin:
         manager.register(middleware)
     dp.include_routers(*get_routers())
+    # Inner: it sees only what a handler accepted, after the chat's lock is held.
+    limiter = RateLimitMiddleware(settings.rate_limit_messages, settings.rate_limit_seconds)
+    dp.message.middleware(limiter)
+    dp.callback_query.middleware(limiter)
 
     # aiogram closes storage first on shutdown; running handlers still need it, so we drain
     # them (bounded) and close storage ourselves.
@@ -177,11 +190,57 @@ async def _check_storage(storage: BaseStorage) -> None:
         raise UserError(f"cannot reach Redis from STORAGE_URL ({type(exc).__name__})") from None
 
 
+async def wait_for_bot_api(bot: Bot, where: str, backoff: float = START_BACKOFF) -> bool:
+    """Call getMe until it works (capped backoff); False if SIGTERM/SIGINT came first.
+
+    A rejected token is not worth retrying: it raises UserError at once.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        delay = backoff
+        while not stop.is_set():
+            try:
+                await bot.me()
+                return True
+            except TelegramUnauthorizedError:
+                raise UserError("the Bot API rejected BOT_TOKEN (401 Unauthorized)") from None
+            except (TimeoutError, TelegramAPIError, OSError) as exc:
+                # The exception's text may quote the request URL, which holds the token.
+                log.error(
+                    "cannot reach the Telegram Bot API at %s (%s); retrying in %.0f s",
+                    where,
+                    type(exc).__name__,
+                    delay,
+                )
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, START_BACKOFF_CAP)
+        return False
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
 async def serve(settings: Settings, engine: Engine, **kwargs: Any) -> None:
     """Run the bot (polling or webhook, by settings) with `engine` until told to stop."""
     storage, isolation = _storage(settings)
     await _check_storage(storage)
     bot = create_bot(settings)
+    try:
+        reachable = await wait_for_bot_api(bot, settings.telegram_api_url or "api.telegram.org")
+    except BaseException:
+        await storage.close()
+        await bot.session.close()
+        raise
+    if not reachable:
+        log.info("stopped before the Bot API could be reached")
+        await storage.close()
+        await bot.session.close()
+        return
     dp = create_dispatcher(settings, engine, storage, isolation, **kwargs)
     if settings.webhook_url:
         await run_webhook(bot, dp, settings)

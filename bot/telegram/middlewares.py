@@ -1,8 +1,9 @@
-"""Per-update logging, in-flight tracking for graceful shutdown, and request retries."""
+"""Per-update logging, in-flight tracking, the per-user rate limit, and request retries."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,10 +15,15 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import TelegramObject, Update
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +68,11 @@ class InFlight:
 
 
 def _describe(update: Update) -> tuple[str, int | None]:
-    kind = update.event_type
-    event = update.event
+    try:
+        kind = update.event_type
+        event = update.event
+    except Exception:  # an update type this aiogram does not know (Telegram added one)
+        return "unknown", None
     chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
     return kind, (chat.id if chat is not None else None)
 
@@ -134,12 +143,115 @@ class RetryRequestMiddleware(BaseRequestMiddleware):
                     exc.retry_after,
                 )
                 await asyncio.sleep(exc.retry_after)
-            except TelegramServerError:
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                # A timeout may hide a request Telegram did carry out, so a retried send can
+                # arrive twice; a rare duplicate beats a reply that never comes.
                 if attempt == self.attempts:
+                    log.error(
+                        "%s failed after %d attempts (%s); giving up",
+                        method.__api_method__,
+                        attempt,
+                        type(exc).__name__,
+                    )
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)
                 log.warning(
-                    "%s got a server error; retrying in %.1f s", method.__api_method__, delay
+                    "%s failed (%s); retrying in %.2f s",
+                    method.__api_method__,
+                    type(exc).__name__,
+                    delay,
                 )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+SLOW_DOWN = "Slow down a little… I will answer again in a few seconds."
+
+
+class _Bucket:
+    __slots__ = ("tokens", "updated", "warned")
+
+    def __init__(self, tokens: float, now: float) -> None:
+        self.tokens = tokens
+        self.updated = now
+        self.warned = False
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    """A token bucket per user: `messages` per `seconds`; one polite warning, then silence.
+
+    Registered as an inner middleware, so it sees only updates a handler accepted (group
+    chatter not addressed to the bot never uses anyone's budget). A button press over the
+    limit is still answered, or its spinner would turn until Telegram gives up.
+    """
+
+    # Idle buckets are forgotten beyond this many users (they would be full anyway).
+    MAX_USERS = 10_000
+
+    def __init__(
+        self,
+        messages: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = float(messages)
+        self.rate = messages / seconds if seconds > 0 else float("inf")
+        self.clock = clock
+        self.buckets: dict[int, _Bucket] = {}
+
+    def allow(self, key: int) -> tuple[bool, bool]:
+        """Spend one token of `key`; returns (allowed, warn: first refusal since allowed)."""
+        now = self.clock()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= self.MAX_USERS:
+                self._forget_idle(now)
+            bucket = self.buckets[key] = _Bucket(self.capacity, now)
+        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            bucket.warned = False
+            return True, False
+        warn = not bucket.warned
+        bucket.warned = True
+        return False, warn
+
+    def _forget_idle(self, now: float) -> None:
+        full = [
+            key
+            for key, b in self.buckets.items()
+            if b.tokens + (now - b.updated) * self.rate >= self.capacity
+        ]
+        for key in full or list(self.buckets)[: self.MAX_USERS // 2]:
+            del self.buckets[key]
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if self.capacity <= 0:
+            return await handler(event, data)
+        user = data.get("event_from_user")
+        chat = data.get("event_chat")
+        key = user.id if user is not None else chat.id if chat is not None else None
+        if key is None:
+            return await handler(event, data)
+        allowed, warn = self.allow(key)
+        if allowed:
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            with contextlib.suppress(TelegramAPIError):
+                await event.answer(SLOW_DOWN if warn else None)
+        elif isinstance(event, Message) and warn:
+            bot: Bot = data["bot"]
+            with contextlib.suppress(TelegramAPIError):
+                await bot.send_message(
+                    event.chat.id,
+                    SLOW_DOWN,
+                    message_thread_id=event.message_thread_id if event.is_topic_message else None,
+                )
+        log.info("rate limit: dropped an update from user %s (warned=%s)", key, warn)
+        return None
