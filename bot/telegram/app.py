@@ -28,6 +28,7 @@ from bot.telegram.middlewares import (
     RetryRequestMiddleware,
     UpdateLogMiddleware,
 )
+from bot.telegram.ordering import OrderedIsolation
 from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
 from bot.telegram.webhook import create_webhook_app, secret_problem, webhook_path
 
@@ -74,9 +75,13 @@ def create_dispatcher(
 ) -> Dispatcher:
     """The Dispatcher with every router, the storage, per-chat isolation and the engine."""
     inflight = InFlight()
+    if isolation is None or isinstance(isolation, SimpleEventIsolation):
+        isolation = SimpleEventIsolation()  # already a FIFO asyncio.Lock per chat
+    else:
+        isolation = OrderedIsolation(isolation)  # Redis's lock alone does not keep order
     dp = Dispatcher(
         storage=storage,
-        events_isolation=isolation or SimpleEventIsolation(),
+        events_isolation=isolation,
         settings=settings,
         engine=engine,
         inflight=inflight,

@@ -1,15 +1,22 @@
-"""Webhook mode: an aiohttp server that checks Telegram's secret_token, plus /healthz."""
+"""Webhook mode: an aiohttp server that checks Telegram's secret_token, plus /healthz.
+
+With Redis storage, replicas serve one chat's updates in the order they were received.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+
+from bot.telegram.ordering import ChatTickets, chat_key
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,39 @@ def _log_rejections(trust_forwarded_for: bool) -> Middleware:
     return middleware
 
 
+class OrderedRequestHandler(SimpleRequestHandler):
+    """Acknowledges at once and handles in the background, one chat's updates in order.
+
+    The ticket is taken before the 200 goes back: if Redis is down the request fails, and
+    Telegram delivers the update again later instead of it being lost.
+    """
+
+    def __init__(self, *args: Any, tickets: ChatTickets | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, handle_in_background=True, **kwargs)
+        self.tickets = tickets
+
+    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+        update = await request.json(loads=bot.session.json_loads)
+        key = chat_key(bot.id, update) if self.tickets is not None else None
+        ticket = await self.tickets.take(key) if self.tickets is not None and key else 0
+        task = asyncio.create_task(self._feed_in_turn(bot, update, key, ticket))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({}, dumps=bot.session.json_dumps)
+
+    async def _feed_in_turn(
+        self, bot: Bot, update: dict[str, Any], key: str | None, ticket: int
+    ) -> None:
+        if self.tickets is None or key is None:
+            await self._background_feed_update(bot, update)
+            return
+        await self.tickets.wait_turn(key, ticket)
+        try:
+            await self._background_feed_update(bot, update)
+        finally:
+            await self.tickets.served(key, ticket)
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Liveness for load balancers and compose."""
     return web.Response(text="ok")
@@ -74,8 +114,13 @@ def create_webhook_app(
     # Start-up and shutdown first, so on shutdown handlers drain and storage closes before the
     # request handler closes the bot's session (aiohttp runs on_shutdown in order).
     setup_application(app, dispatcher, bot=bot)
-    handler = SimpleRequestHandler(
-        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=True
+    # Replicas share the storage's Redis; SQLite means one process, ordered by its own lock.
+    redis = getattr(dispatcher.storage, "redis", None)
+    handler = OrderedRequestHandler(
+        dispatcher=dispatcher,
+        bot=bot,
+        secret_token=secret,
+        tickets=ChatTickets(redis) if redis is not None else None,
     )
     handler.register(app, path=path)
     return app

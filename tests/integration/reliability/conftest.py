@@ -1,12 +1,16 @@
-"""Reliability fixtures: bot processes killed at teardown; the trial count (SOAK_TRIALS)."""
+"""Reliability fixtures: bot processes killed at teardown, trial count, a recording engine."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from bot_process import BotProcess
+
+from bot.dialogue.types import DialogueState, Reply, Turn
 
 
 @pytest.fixture
@@ -22,3 +26,36 @@ def processes() -> Iterator[list[BotProcess]]:
     yield started
     for process in started:
         process.stop()
+
+
+class RecordingEngine:
+    """The real engine, recording each turn and how many turns ever ran at once."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.turns: list[Turn] = []
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def needs_model(self, turn: Turn) -> bool:
+        """As the real engine."""
+        return bool(self.engine.needs_model(turn))
+
+    def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
+        """The real engine's turn, counted."""
+        with self._lock:
+            self.turns.append(turn)
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            return self.engine.handle(state, turn)  # type: ignore[no-any-return]
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.fixture
+def recording(engine: Any) -> RecordingEngine:
+    """The session's real engine behind a fresh recorder."""
+    return RecordingEngine(engine)
