@@ -150,3 +150,10 @@ def pending_question(data: dict[str, Any]) -> dict[str, Any] | None:
     if state.mode != "form" or not question.get("markup") or question.get("step") != state.step:
         return None
     return question  # type: ignore[no-any-return]
+
+
+def processes_log_clean(process: BotProcess, token: str) -> None:
+    """Assert stderr holds neither the token (nor its secret half) nor a traceback."""
+    log = process.log()
+    assert token not in log and token.split(":", 1)[1] not in log, "the token was logged"
+    assert "Traceback" not in log, log

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bot_process import BotProcess
 
 from bot.dialogue.types import DialogueState, Reply, Turn
+from bot.testing.bot_api import FakeBotAPI
+from bot.testing.harness import BotHarness
 
 
 @pytest.fixture
@@ -59,3 +62,14 @@ class RecordingEngine:
 def recording(engine: Any) -> RecordingEngine:
     """The session's real engine behind a fresh recorder."""
     return RecordingEngine(engine)
+
+
+@pytest.fixture
+async def sqlite_bot(
+    bot_api: FakeBotAPI, recording: RecordingEngine, tmp_path: Path
+) -> AsyncIterator[BotHarness]:
+    """The real engine polling the fake server, on SQLite."""
+    bot = BotHarness(bot_api, recording, f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    await bot.start()
+    yield bot
+    await bot.stop()
