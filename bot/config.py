@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     knowledge_dir: Path = REPO_ROOT / "knowledge"
     intents_dir: Path = REPO_ROOT / "intents"
     log_level: str = "INFO"
+    # Telegram's send limits: about 30 messages/s per bot, 1/s per chat with short bursts.
+    # SEND_RATE_LIMIT=0 turns the limiter off (the benchmark's fake Bot API is not Telegram).
+    send_rate_limit: float = Field(default=30.0, ge=0)
+    send_chat_rate: float = Field(default=1.0, gt=0)
+    send_chat_burst: int = Field(default=3, ge=1)
     # Per-user flood limit: this many messages or presses per this many seconds (0: off).
     rate_limit_messages: int = Field(default=10, ge=0)
     rate_limit_seconds: float = Field(default=10.0, gt=0)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -163,8 +164,25 @@ async def run_engine(
     state = state.model_copy(deep=True)
     if engine.needs_model(turn):
         async with typing(chat.bot, chat.chat_id, chat.thread_id):
-            return await asyncio.to_thread(engine.handle, state, turn)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_model_pool(), engine.handle, state, turn)
+    # Buttons and slot answers cost about a millisecond: a thread hop would cost more, and
+    # inline they never queue behind the model.
     return engine.handle(state, turn)
+
+
+# Turns that run the model get their own threads, as many as one forward pass takes (16, the
+# BatchingEmbedder's max_batch): questions from different chats then share a batch, and
+# asyncio's default pool (6 threads on 2 cores) stays free for charts.
+MODEL_WORKERS = 16
+_pool: ThreadPoolExecutor | None = None
+
+
+def _model_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=MODEL_WORKERS, thread_name_prefix="model-turn")
+    return _pool
 
 
 def _editable_prefix(rendered: list[tuple[Reply, list[str], Any]]) -> int | None:

@@ -73,3 +73,41 @@ def test_lru_evicts_the_oldest(fake):
         embedder.encode([text])
     assert [batch[0] for batch in fake.calls] == ["a", "b", "c", "a"]
     embedder.close()
+
+
+class GatedEmbedder(FakeEmbedder):
+    """A FakeEmbedder that says when a forward pass has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+
+    def encode(self, texts):
+        self.entered.set()
+        return super().encode(texts)
+
+
+def test_queries_queue_and_cache_hits_answer_while_a_forward_pass_runs():
+    fake = GatedEmbedder()
+    embedder = BatchingEmbedder(fake)
+    embedder.encode(["cached"])
+    fake.entered.clear()
+    fake.gate.clear()  # the next forward pass blocks until the gate opens
+    first = threading.Thread(target=lambda: embedder.encode(["first"]))
+    first.start()
+    assert fake.entered.wait(5)
+    # A waiter once held the cache lock until its vector came back: every other chat then
+    # waited for the model, even for a cached query, and batches carried one query each.
+    assert np.array_equal(embedder.encode(["Cached"]), embedder.encode(["cached"]))
+    second = threading.Thread(target=lambda: embedder.encode(["second"]))
+    second.start()
+    for _ in range(500):
+        if embedder._pending:
+            break
+        second.join(0.01)
+    assert [key for key, _ in embedder._pending] == ["second"]
+    fake.gate.set()
+    first.join(5)
+    second.join(5)
+    assert fake.calls == [["cached"], ["first"], ["second"]]
+    embedder.close()

@@ -1,0 +1,118 @@
+"""Outgoing Bot API calls: Telegram's send-rate limits, and aiogram's response types kept alive."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+# Calls that put something new or changed in front of a user count against Telegram's limits
+# (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
+# and callback answers do not.
+LIMITED_METHODS = frozenset({
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "editMessageCaption",
+})
+# A per-chat schedule older than this many idle seconds equals a fresh one: forget it.
+_PRUNE_AT = 10_000
+
+
+@dataclass
+class _Bucket:
+    """Generic cell rate algorithm: `tat` is when the bucket would be empty again."""
+
+    interval: float
+    tolerance: float
+    tat: float = 0.0
+
+    def earliest(self, now: float) -> float:
+        return max(now, self.tat - self.tolerance)
+
+    def take(self, at: float) -> None:
+        self.tat = max(self.tat, at) + self.interval
+
+
+class SendLimiter:
+    """Schedules sends so no chat exceeds `per_chat`/s (bursts of `chat_burst`) and the bot
+    `per_bot`/s (bursts of `bot_burst`); pure: the caller passes the clock."""
+
+    def __init__(
+        self, per_bot: float, per_chat: float, chat_burst: int = 3, bot_burst: int = 30
+    ) -> None:
+        if per_bot <= 0 or per_chat <= 0:
+            raise ValueError("rates must be positive (0 means: build no limiter)")
+        self._per_chat, self._chat_burst = per_chat, max(1, chat_burst)
+        self._bot = _Bucket(1 / per_bot, (max(1, bot_burst) - 1) / per_bot)
+        self._chats: dict[int | str, _Bucket] = {}
+
+    def reserve(self, chat_id: int | str, now: float) -> float:
+        """Book the next send to `chat_id`; return how many seconds to wait before sending."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if len(self._chats) >= _PRUNE_AT:
+                self._chats = {k: b for k, b in self._chats.items() if b.tat > now}
+            chat = _Bucket(1 / self._per_chat, (self._chat_burst - 1) / self._per_chat)
+            self._chats[chat_id] = chat
+        at = max(chat.earliest(now), self._bot.earliest(now))
+        chat.take(at)
+        self._bot.take(at)
+        return at - now
+
+    def __len__(self) -> int:
+        return len(self._chats)
+
+
+class SendRateMiddleware(BaseRequestMiddleware):
+    """Delays limited Bot API calls (LIMITED_METHODS) as SendLimiter schedules them."""
+
+    def __init__(self, limiter: SendLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if method.__api_method__ in LIMITED_METHODS and isinstance(chat_id, int | str):
+            delay = self.limiter.reserve(chat_id, asyncio.get_running_loop().time())
+            if delay > 0:
+                await asyncio.sleep(delay)
+        return await make_request(bot, method)
+
+
+# aiogram validates every reply as Response[<the method's return type>]; pydantic keeps those
+# generic classes in a WeakValueDictionary, so each garbage collection evicts them and the next
+# call rebuilds one (3 ms on the event loop, measured: 13% of the loop in a 200-chat run).
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+class KeepResponseTypes(BaseRequestMiddleware):
+    """Holds a strong reference to each Response[T] aiogram builds, so it is built once."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        try:
+            if returning not in _RESPONSE_TYPES:
+                _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+        except TypeError:  # an unhashable type annotation: nothing to keep, nothing lost
+            pass
+        return await make_request(bot, method)
