@@ -112,14 +112,16 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
 
     model = load_embedder()
     model.encode(["warm up"])
-    encode = [timed_ms(lambda q=q: model.encode([q]), 1)[0] for q in questions]
-    results.figures["encode_ms_p50"] = round(statistics.median(encode), 3)
-
     engine = build_engine(settings)
     engine.handle(DialogueState(), Turn(text="warm up the engine"))
-    ask = [
-        timed_ms(lambda q=q: engine.handle(DialogueState(), Turn(text=q)), 1)[0] for q in questions
-    ]
+    # Interleaved, so a noisy neighbour slows both alike; the engine's query cache never saw
+    # these texts (the encode floor calls the model directly, around the cache).
+    encode: list[float] = []
+    ask: list[float] = []
+    for q in questions:
+        encode += timed_ms(lambda q=q: model.encode([q]), 1)
+        ask += timed_ms(lambda q=q: engine.handle(DialogueState(), Turn(text=q)), 1)
+    results.figures["encode_ms_p50"] = round(statistics.median(encode), 3)
     results.figures["ask_ms_p50"] = round(statistics.median(ask), 3)
     results.figures["ask_ms_p99"] = round(percentile(ask, 99), 3)
 
@@ -129,6 +131,17 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
     button = Turn(option=option, step=state.step)
     buttons = timed_ms(lambda: engine.handle(state, button), 500)
     results.figures["button_ms_p50"] = round(statistics.median(buttons), 3)
+    # The same press with the scorer's cache of form states emptied first: what the first
+    # chat to reach a new form state pays.
+    status_cache = getattr(getattr(engine, "scorer", None), "_status_cache", None)
+    if isinstance(status_cache, dict):
+
+        def uncached() -> None:
+            status_cache.clear()
+            engine.handle(state, button)
+
+        cold = timed_ms(uncached, 200)
+        results.figures["button_ms_p50_uncached"] = round(statistics.median(cold), 3)
 
 
 REPLY_METHODS = ("sendMessage", "editMessageText", "sendPhoto")
@@ -225,6 +238,9 @@ async def bench_e2e(
             "STORAGE_URL": f"sqlite:///{tmp}/bench.sqlite3",
             "LOG_LEVEL": "WARNING",
             "WEBHOOK_URL": "",
+            # Off for both bots: the fake server is not Telegram, and at 1 message/s per chat
+            # the second wave would measure the limiter's schedule, not the bot.
+            "SEND_RATE_LIMIT": "0",
         }
         echo_api = FakeBotAPI()
         env["TELEGRAM_API_URL"] = await echo_api.start()
@@ -249,6 +265,14 @@ async def bench_e2e(
                 timeout=180,
             )
             results.figures["cold_start_s"] = round(time.perf_counter() - started, 3)
+            # The bot answers /start before its model has loaded; the waves measure the
+            # steady state, so they start once a question has been answered.
+            warm_chat = 2
+            await api.send_text(warm_chat, "/ask what is Django good at?")
+            await api.wait_for(
+                lambda c: c.method == "sendMessage" and c.params.get("chat_id") == warm_chat,
+                timeout=180,
+            )
             rate, latencies = await _waves(api, chats, questions, echo=False)
             results.figures["e2e_updates_per_s"] = round(rate, 1)
             results.figures["e2e_ms_p50"] = round(statistics.median(latencies), 1)
@@ -269,12 +293,43 @@ def load_questions(repo: Path, limit: int = 120) -> list[str]:
     return list(dict.fromkeys(questions))[:limit]
 
 
+# The issue's targets: (figure or ratio, comparison, bound).
+TARGETS: tuple[tuple[str, str, float], ...] = (
+    ("ask/encode", "<=", 1.5),
+    ("button_ms_p50", "<=", 2.0),
+    ("e2e/echo", ">=", 0.5),
+    ("e2e_ms_p99", "<", 1000.0),
+    ("cold_start/floor", "<=", 1.3),
+    ("rss/floor", "<=", 1.15),
+)
+
+
+def target_lines(results: Results) -> list[str]:
+    """One line per target: its bound, the measured value, met or not."""
+    values = {**results.figures, **results.ratios()}
+    lines = []
+    for name, op, bound in TARGETS:
+        if name not in values:
+            continue
+        value = values[name]
+        met = value <= bound if op == "<=" else value >= bound if op == ">=" else value < bound
+        lines.append(f"{name:<26} {op} {bound:<8g} {value:>10.3f}  {'met' if met else 'NOT met'}")
+    return lines
+
+
 def report_text(results: Results) -> str:
-    """The human-readable table of figures and ratios."""
+    """The human-readable table of figures, ratios and targets."""
     lines = ["figure                     value"]
     lines += [f"{name:<26} {value:>10.3f}" for name, value in results.figures.items()]
     lines += ["", "ratio                      value"]
     lines += [f"{name:<26} {value:>10.3f}" for name, value in results.ratios().items()]
+    lines += ["", "target                     bound           value"]
+    lines += target_lines(results)
+    lines += [
+        "",
+        "Send-rate limits (SEND_RATE_LIMIT) are off for both bots: the fake Bot API is not",
+        "Telegram, and 1 message/s per chat would measure the limiter's schedule.",
+    ]
     return "\n".join(lines)
 
 

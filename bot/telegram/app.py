@@ -9,6 +9,7 @@ import gc
 import logging
 import signal
 import sys
+import threading
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -264,6 +265,12 @@ async def serve(settings: Settings, engine: Engine, **kwargs: Any) -> None:
         await run_polling(bot, dp)
 
 
+def _freeze_when_loaded(model: Any) -> None:
+    with contextlib.suppress(Exception):  # a failed load is reported by the turns that wait
+        model.wait()
+        gc.freeze()
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
     problem = settings.token_problem()
@@ -281,20 +288,22 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem:  # fail fast, before spending seconds loading the model
         raise UserError(problem)
     from bot.dialogue import build_engine
+    from bot.retrieval.embedder import load_embedder
 
+    # The model loads in a thread while the bot starts polling: /start, buttons and the form
+    # answer at once, and turns that need the model wait for it (in their worker thread).
+    # One torch thread, one core for the event loop: with two torch threads next to a busy
+    # loop a batch of 16 took 261 ms against 157 ms with one (200 chats: 153 -> 168 updates/s).
+    model = load_embedder(background=True, torch_threads=1)
     engine = build_engine(settings)
     # torch, the model and aiogram's pydantic types are long-lived; a full collection walked
     # them all (about 70 ms, measured, with the event loop stopped). Frozen, GC skips them.
     gc.collect()
     gc.freeze()
+    threading.Thread(target=_freeze_when_loaded, args=(model,), daemon=True).start()
     # torch gives the GIL back between operators and must win it again from the event loop,
     # which keeps it up to the switch interval (5 ms by default) when busy: one query took
     # 916 ms next to a busy thread instead of 7 ms; at 1 ms it takes 24 ms.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    # One core for the model, one for the event loop: with two torch threads next to a busy
-    # loop, a batch of 16 took 261 ms against 157 ms with one (200 chats: 153 -> 168 updates/s).
-    import torch
-
-    torch.set_num_threads(1)
     asyncio.run(serve(settings, engine))
     return 0
