@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run chat test lint bench clean
+.PHONY: install run chat test lint bench clean soak
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ test: lint
 
 bench: install
 	$(PY) -m bot bench
+
+# Not part of `make test`: 50 kill -9 trials per storage (SOAK_TRIALS=n to change).
+soak: install
+	scripts/soak.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
