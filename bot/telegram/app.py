@@ -31,7 +31,7 @@ from bot.telegram.middlewares import (
     RetryRequestMiddleware,
     UpdateLogMiddleware,
 )
-from bot.telegram.ordering import OrderedIsolation
+from bot.telegram.ordering import OrderedIsolation, release_stale_locks
 from bot.telegram.sending import KeepResponseTypes, SendLimiter, SendRateMiddleware
 from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
 from bot.telegram.webhook import create_webhook_app, secret_problem, webhook_path
@@ -138,6 +138,7 @@ async def run_polling(bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) 
     with contextlib.suppress(TelegramAPIError):
         # A webhook left from an earlier deployment blocks getUpdates.
         await bot.delete_webhook(drop_pending_updates=False)
+    await release_stale_locks(dp.fsm.events_isolation, bot.id)
     await dp.start_polling(
         bot,
         polling_timeout=POLLING_TIMEOUT,
