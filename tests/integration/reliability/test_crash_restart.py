@@ -110,7 +110,9 @@ async def crash_trials(
                 for c in api.since(mark, "sendMessage", "editMessageText", "answerCallbackQuery")
                 if c.method == "answerCallbackQuery" or int(c.params.get("chat_id", 0)) == chat
             ]
-            assert all(c.ok for c in replies), replies
+            # "Not modified": the killed process had already edited the question into
+            # exactly this answer's next question, which is then left as it is.
+            assert all(c.ok or "not modified" in str(c.result) for c in replies), replies
             assert any(c.method == "answerCallbackQuery" for c in replies)
             texts = [plain(c.params["text"]) for c in replies if "text" in c.params]
             assert texts and not any("expired" in t.lower() for t in texts), texts
