@@ -17,7 +17,10 @@ _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 class Settings(BaseSettings):
     """Every knob of the bot; see the configuration table in README.md."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # `cp .env.example .env` leaves blanks like HEALTH_PORT=: a blank means "the default".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     bot_token: SecretStr | None = None
     telegram_api_url: str | None = Field(
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
     trust_forwarded_for: bool = False
+    # Polling mode has no web server; set this to serve GET /healthz there (compose does).
+    health_port: int | None = None
     data_dir: Path = REPO_ROOT / "data"
     knowledge_dir: Path = REPO_ROOT / "knowledge"
     intents_dir: Path = REPO_ROOT / "intents"

@@ -34,7 +34,12 @@ from bot.telegram.middlewares import (
 from bot.telegram.ordering import OrderedIsolation, release_stale_locks
 from bot.telegram.sending import KeepResponseTypes, SendLimiter, SendRateMiddleware
 from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
-from bot.telegram.webhook import create_webhook_app, secret_problem, webhook_path
+from bot.telegram.webhook import (
+    create_webhook_app,
+    secret_problem,
+    start_health_server,
+    webhook_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -262,8 +267,15 @@ async def serve(settings: Settings, engine: Engine, **kwargs: Any) -> None:
     dp = create_dispatcher(settings, engine, storage, isolation, **kwargs)
     if settings.webhook_url:
         await run_webhook(bot, dp, settings)
-    else:
+        return
+    health = None
+    if settings.health_port:
+        health = await start_health_server(settings.webhook_host, settings.health_port)
+    try:
         await run_polling(bot, dp)
+    finally:
+        if health is not None:
+            await health.cleanup()
 
 
 def _freeze_when_loaded(model: Any) -> None:

@@ -100,6 +100,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+async def start_health_server(host: str, port: int) -> web.AppRunner:
+    """Serve only GET /healthz on host:port (polling mode has no webhook server to carry it)."""
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
 def create_webhook_app(
     dispatcher: Dispatcher,
     bot: Bot,

@@ -19,6 +19,8 @@ def test_compose_has_bot_and_redis_wired_together(repo):
     )
     assert data_volume.split(":")[0] in compose["volumes"]
     assert bot["restart"] and "healthcheck" in bot
+    health_url = f"http://127.0.0.1:{bot['environment']['HEALTH_PORT']}/healthz"
+    assert health_url in " ".join(bot["healthcheck"]["test"])
     assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
     assert redis["image"].startswith("redis:")
     assert "--appendonly" in redis["command"] and "yes" in redis["command"]
@@ -43,3 +45,9 @@ def test_dockerfile_is_slim_cpu_non_root_exec_form(repo):
     assert "torch==2.13.0" in text
     assert re.search(r"^USER (?!root)\w+", text, re.MULTILINE)
     assert re.search(r'^CMD \["python", "-m", "bot", "run"\]', text, re.MULTILINE)
+
+
+def test_a_copy_of_env_example_loads_blanks_as_defaults(repo):
+    settings = Settings(_env_file=repo / ".env.example")
+    assert settings.health_port is None and settings.bot_token is None
+    assert settings.webhook_port == 8080

@@ -146,3 +146,24 @@ async def test_requests_retry_on_flood_control_and_server_errors_then_give_up() 
     failures.append(TelegramServerError(method=method, message="oops"))
     with pytest.raises(TelegramServerError):
         await retry(make_request, None, GetUpdates())  # type: ignore[arg-type]
+
+
+async def test_the_polling_health_server_answers_healthz() -> None:
+    import socket
+
+    import aiohttp
+
+    from bot.telegram.webhook import start_health_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    runner = await start_health_server("127.0.0.1", port)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200 and await response.text() == "ok"
+    finally:
+        await runner.cleanup()
