@@ -3,97 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
+from bot_process import BotProcess, start_polling
 
 from bot.testing.bot_api import FakeBotAPI, plain
 from bot.testing.harness import TEST_TOKEN, buttons, last_with_buttons
 
-REPO = Path(__file__).resolve().parents[3]
 CHAT = 31337
-# Loading torch and the model on a busy 2-core machine can take a while; waits end early.
-START_TIMEOUT = 180.0
 
 pytestmark = pytest.mark.model
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    """The environment for the bot process: offline, no stray webhook or storage settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "STORAGE_"))}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    env.update(extra)
-    return env
-
-
-class BotProcess:
-    """`python -m bot run` with its stderr collected line by line."""
-
-    def __init__(self, api: FakeBotAPI, storage_url: str) -> None:
-        env = subprocess_env(
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=api.base_url,
-            STORAGE_URL=storage_url,
-            LOG_LEVEL="INFO",
-        )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
-
-    def _wait_line(self, predicate: Callable[[str], bool], timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for line in self.lines:
-                    if predicate(line):
-                        return line
-                if self.proc.poll() is not None and not self._reader.is_alive():
-                    raise AssertionError("the bot exited:\n" + "\n".join(self.lines[-30:]))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("no such log line:\n" + "\n".join(self.lines[-30:]))
-                self._changed.wait(min(left, 1.0))
-
-    async def wait_line(self, predicate: Callable[[str], bool], timeout: float = 120.0) -> str:
-        """The first stderr line matching `predicate`."""
-        return await asyncio.to_thread(self._wait_line, predicate, timeout)
-
-    async def handled(self, update_id: int) -> str:
-        """Wait for the bot's log line saying update `update_id` was handled (state saved)."""
-        return await self.wait_line(lambda line: f" update {update_id} " in line)
-
-    def stop(self) -> None:
-        """Kill whatever is left (teardown)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=60)
-        self._reader.join(timeout=10)
 
 
 @pytest.fixture
@@ -105,10 +26,8 @@ def processes() -> Iterator[list[BotProcess]]:
 
 
 async def start(api: FakeBotAPI, storage_url: str, started: list[BotProcess]) -> BotProcess:
-    mark = len(api.calls)
-    process = BotProcess(api, storage_url)
+    process = await start_polling(api, storage_url)
     started.append(process)
-    await api.wait_for(lambda c: c.method == "getUpdates", since=mark, timeout=START_TIMEOUT)
     return process
 
 

@@ -20,7 +20,7 @@ from bot.telegram.storage import create_storage
 from bot.testing.bot_api import FakeBotAPI
 from bot.testing.harness import TEST_TOKEN
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 # Loading torch and the model on a busy 2-core machine can take a while; waits end early.
 START_TIMEOUT = 240.0
 BOT_ID = int(TEST_TOKEN.split(":")[0])
