@@ -8,10 +8,11 @@ from collections.abc import Awaitable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.telegram.app import create_bot, create_dispatcher, run_polling
+from bot.telegram.app import create_bot, create_dispatcher, run_polling, start_webhook
 from bot.telegram.conversation import Engine
 from bot.telegram.middlewares import InFlight
 from bot.telegram.storage import create_storage
@@ -111,3 +112,39 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def serve_webhook(
+    api: FakeBotAPI, engine: Engine, storage_url: str, url: str, secret: str, **overrides: Any
+) -> tuple[web.AppRunner, str]:
+    """The bot serving its webhook (`url`'s path) on a free loopback port; (runner, base URL)."""
+    port = free_port()
+    settings = harness_settings(
+        api,
+        storage_url,
+        webhook_url=url,
+        webhook_secret=SecretStr(secret),
+        webhook_host="127.0.0.1",
+        webhook_port=port,
+        **overrides,
+    )
+    storage, isolation = create_storage(settings.resolved_storage_url())
+    dp = create_dispatcher(settings, engine, storage, isolation)
+    runner, _ = await start_webhook(create_bot(settings), dp, settings)
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def text_update(update_id: int, text: str, chat_id: int = 9) -> dict[str, Any]:
+    """A raw Update carrying a private text message from `chat_id`, as Telegram posts it."""
+    chat = {"id": chat_id, "type": "private", "first_name": "T"}
+    sender = {"id": chat_id, "is_bot": False, "first_name": "T"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": chat,
+            "from": sender,
+            "text": text,
+        },
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -14,12 +13,15 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.dialogue.types import DialogueState, Reply, Turn
 from bot.logs import SecretFilter
-from bot.telegram.app import create_bot, create_dispatcher, start_webhook
 from bot.telegram.handlers.errors import SORRY
-from bot.telegram.storage import create_storage
 from bot.testing.bot_api import FakeBotAPI, plain
 from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import TEST_TOKEN, BotHarness, free_port, harness_settings
+from bot.testing.harness import (
+    TEST_TOKEN,
+    BotHarness,
+    serve_webhook,
+    text_update,
+)
 
 SECRET = "hook-Secret_99"
 TOKEN_SECRET = TEST_TOKEN.split(":", 1)[1]
@@ -68,35 +70,16 @@ async def webhook(
     request: pytest.FixtureRequest, bot_api: FakeBotAPI, tmp_path: Path
 ) -> AsyncIterator[tuple[str, bool]]:
     """The webhook on loopback; X-Forwarded-For trusted or not. Yields (URL, trusted)."""
-    port = free_port()
-    settings = harness_settings(
+    runner, base = await serve_webhook(
         bot_api,
+        FakeEngine(),
         f"sqlite:///{tmp_path / 's.sqlite3'}",
-        webhook_url="https://bot.example.test/hook",
-        webhook_secret=SecretStr(SECRET),
-        webhook_host="127.0.0.1",
-        webhook_port=port,
+        "https://bot.example.test/hook",
+        SECRET,
         trust_forwarded_for=request.param,
     )
-    storage, isolation = create_storage(settings.resolved_storage_url())
-    dp = create_dispatcher(settings, FakeEngine(), storage, isolation)
-    runner, _ = await start_webhook(create_bot(settings), dp, settings)
-    yield f"http://127.0.0.1:{port}/hook", request.param
+    yield f"{base}/hook", request.param
     await runner.cleanup()
-
-
-def message(update_id: int, text: str) -> dict[str, Any]:
-    """A raw text-message update from chat 9."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": 9, "type": "private", "first_name": "T"},
-            "from": {"id": 9, "is_bot": False, "first_name": "T"},
-            "text": text,
-        },
-    }
 
 
 async def test_the_webhook_rejects_a_missing_or_wrong_secret_and_trusts_proxies_only_if_told(
@@ -114,14 +97,14 @@ async def test_the_webhook_rejects_a_missing_or_wrong_secret_and_trusts_proxies_
     async with aiohttp.ClientSession() as http:
         for n, headers in enumerate(wrong, start=1):
             sent = {**headers, **forged}
-            async with http.post(url, json=message(n, "leak?"), headers=sent) as r:
+            async with http.post(url, json=text_update(n, "leak?"), headers=sent) as r:
                 assert r.status == 401
         # The secret in the query string or body does not count either.
-        async with http.post(f"{url}?secret_token={SECRET}", json=message(50, "leak?")) as r:
+        async with http.post(f"{url}?secret_token={SECRET}", json=text_update(50, "leak?")) as r:
             assert r.status == 401
         mark = len(bot_api.calls)
         right = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        async with http.post(url, json=message(99, "is django good?"), headers=right) as r:
+        async with http.post(url, json=text_update(99, "is django good?"), headers=right) as r:
             assert r.status == 200
     call = await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
     assert "is django good?" in plain(call.params["text"])

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 
 from bot.cli import main
-from bot.telegram.app import create_bot, create_dispatcher, start_webhook
-from bot.telegram.storage import create_storage
 from bot.testing.bot_api import FakeBotAPI, plain
 from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import TEST_TOKEN, free_port, harness_settings
+from bot.testing.harness import TEST_TOKEN, serve_webhook, text_update
 
 SECRET = "s3cret-Token_42"
 
@@ -22,34 +19,15 @@ SECRET = "s3cret-Token_42"
 @pytest.fixture
 async def webhook(bot_api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[str]:
     """The bot serving its webhook on a free loopback port; yields the server's base URL."""
-    port = free_port()
-    settings = harness_settings(
+    runner, base = await serve_webhook(
         bot_api,
+        FakeEngine(),
         f"sqlite:///{tmp_path / 'state.sqlite3'}",
-        webhook_url="https://bot.example.test/tg/hook",
-        webhook_secret=SecretStr(SECRET),
-        webhook_host="127.0.0.1",
-        webhook_port=port,
+        "https://bot.example.test/tg/hook",
+        SECRET,
     )
-    storage, isolation = create_storage(settings.resolved_storage_url())
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings, FakeEngine(), storage, isolation)
-    runner, _ = await start_webhook(bot, dp, settings)
-    yield f"http://127.0.0.1:{port}"
+    yield base
     await runner.cleanup()
-
-
-def update(update_id: int, text: str) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": 9, "type": "private", "first_name": "T"},
-            "from": {"id": 9, "is_bot": False, "first_name": "T"},
-            "text": text,
-        },
-    }
 
 
 async def test_only_requests_with_the_right_secret_are_handled(
@@ -62,14 +40,18 @@ async def test_only_requests_with_the_right_secret_are_handled(
         async with http.get(f"{webhook}/healthz") as response:
             assert response.status == 200 and await response.text() == "ok"
         hook = f"{webhook}/tg/hook"
-        async with http.post(hook, json=update(1, "is django good?")) as response:
+        async with http.post(hook, json=text_update(1, "is django good?")) as response:
             assert response.status == 401
         headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong", "X-Forwarded-For": "203.0.113.9"}
-        async with http.post(hook, json=update(2, "is django good?"), headers=headers) as response:
+        async with http.post(
+            hook, json=text_update(2, "is django good?"), headers=headers
+        ) as response:
             assert response.status == 401
         mark = len(bot_api.calls)
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        async with http.post(hook, json=update(3, "is spring good?"), headers=headers) as response:
+        async with http.post(
+            hook, json=text_update(3, "is spring good?"), headers=headers
+        ) as response:
             assert response.status == 200
     call = await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
     assert "You asked: is spring good?" in plain(call.params["text"])
