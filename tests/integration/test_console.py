@@ -19,18 +19,17 @@ def test_parse_line_numbers_labels_commands() -> None:
     assert parse_line("we use Go", options, 3).text == "we use Go"
 
 
-@pytest.mark.model
-def test_piped_conversation_reaches_a_pick(kb, embedder, repo, tmp_path) -> None:
+@pytest.fixture
+def engine(kb, embedder, repo, tmp_path) -> Engine:
     from bot.retrieval import build_retriever
 
     spec = load_intents(repo / "intents")
-    engine = Engine(
-        kb,
-        spec,
-        embedder,
-        build_retriever(kb, embedder, tmp_path),
-        IntentClassifier(spec, embedder),
-    )
+    retriever = build_retriever(kb, embedder, tmp_path)
+    return Engine(kb, spec, embedder, retriever, IntentClassifier(spec, embedder))
+
+
+@pytest.mark.model
+def test_piped_conversation_reaches_a_pick(engine: Engine) -> None:
     lines = io.StringIO("1\nPython\ncontent-heavy site\n" + "skip\n" * 6)
     out = io.StringIO()
     state = converse(engine, lines, out, prompt=False)
@@ -39,19 +38,7 @@ def test_piped_conversation_reaches_a_pick(kb, embedder, repo, tmp_path) -> None
 
 
 @pytest.mark.model
-def test_numbers_run_on_across_replies_and_a_wrong_number_is_explained(
-    kb, embedder, repo, tmp_path
-) -> None:
-    from bot.retrieval import build_retriever
-
-    spec = load_intents(repo / "intents")
-    engine = Engine(
-        kb,
-        spec,
-        embedder,
-        build_retriever(kb, embedder, tmp_path),
-        IntentClassifier(spec, embedder),
-    )
+def test_numbers_run_on_across_replies_and_a_wrong_number_is_explained(engine: Engine) -> None:
     # The opening message fills three slots: "what I understood" (3 change buttons) comes
     # first, then the pick, whose "Start over" is therefore option 5, not 2.
     lines = io.StringIO("99\nwe're three python devs building a content site\n5\n")
