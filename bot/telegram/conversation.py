@@ -29,7 +29,10 @@ QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard,
 
 # Telegram shows "typing…" for 5 seconds; renew a little before it lapses.
 TYPING_RENEW_SECONDS = 4.5
-TYPING_FIRST_WAIT_SECONDS = 2.0
+# A reply within a second reads as instant: "typing…" is for the waits longer than that, and
+# sending it for every question cost a Bot API call per answer (a quarter of all calls).
+TYPING_DELAY_SECONDS = 1.0
+TYPING_FLUSH_SECONDS = 2.0
 
 # Citations name sections, not URLs; a preview card would only push the answer up.
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -66,30 +69,35 @@ def read_state(data: dict[str, Any]) -> DialogueState:
 
 @contextlib.asynccontextmanager
 async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
-    """Show "typing…" while the block runs; a failing chat action never fails the turn."""
+    """Show "typing…" while the block runs, once it has run TYPING_DELAY_SECONDS.
 
-    async def send() -> None:
-        with contextlib.suppress(TelegramAPIError, OSError, asyncio.TimeoutError):
-            await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+    A failing chat action never fails the turn.
+    """
+    done = asyncio.Event()
 
-    async def renew() -> None:
-        while True:
-            await asyncio.sleep(TYPING_RENEW_SECONDS)
-            await send()
+    async def show() -> None:
+        delay = TYPING_DELAY_SECONDS
+        while not await _set_within(done, delay):
+            with contextlib.suppress(TelegramAPIError, OSError, asyncio.TimeoutError):
+                await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+            delay = TYPING_RENEW_SECONDS
 
-    first = asyncio.create_task(send())
-    renewals = asyncio.create_task(renew())
+    shown = asyncio.create_task(show())
     try:
         yield
     finally:
-        renewals.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewals
-        # The first action must land before the reply, or "typing…" would linger after it;
-        # waiting is free unless the work beat one Bot API round trip (bounded anyway).
-        done, _ = await asyncio.wait({first}, timeout=TYPING_FIRST_WAIT_SECONDS)
-        if not done:
-            first.cancel()
+        done.set()
+        # An action in flight must land before the reply, or "typing…" would linger after it.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(shown, TYPING_FLUSH_SECONDS)
+
+
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 class Chat:
@@ -225,8 +233,8 @@ async def deliver(
             await _close_question(chat, pressed.message_id, old_question)
             question = {}
         old_question = {}  # handled: edited in place or its buttons removed
-    for reply, texts, markup in rendered[start:]:
-        if reply.scores and reply.kind != "recommendation" and markup is None:
+    for reply, texts, markup in _joined(rendered[start:]):
+        if _is_chart(reply, markup):
             await send_chart(chat, reply)
             continue
         message_id = 0
@@ -242,6 +250,29 @@ async def deliver(
     data[REFS_KEY] = refs
     data[QUESTION_KEY] = question
     return data
+
+
+def _is_chart(reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
+    return bool(reply.scores) and reply.kind != "recommendation" and markup is None
+
+
+def _joined(rendered: list[tuple[Reply, list[str], Any]]) -> list[tuple[Reply, list[str], Any]]:
+    """Replies that fit together share one message: one notification and one Bot API call.
+
+    A reply joins the next one unless it has buttons, is a question or a chart, or the two
+    would exceed one message (4096 characters).
+    """
+    out: list[tuple[Reply, list[str], Any]] = []
+    for reply, texts, markup in rendered:
+        if out and not _is_chart(reply, markup):
+            before, before_texts, before_markup = out[-1]
+            joinable = before_markup is None and before.kind != "question"
+            joined = f"{before_texts[-1]}\n\n{texts[0]}"
+            if joinable and not _is_chart(before, None) and utf16_len(joined) <= MESSAGE_LIMIT:
+                out[-1] = (reply, [*before_texts[:-1], joined, *texts[1:]], markup)
+                continue
+        out.append((reply, texts, markup))
+    return out
 
 
 async def _close_question(chat: Chat, message_id: int, question: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.telegram import conversation
 from bot.telegram.handlers.errors import SORRY
 from bot.testing.bot_api import Call, FakeBotAPI, plain
 from bot.testing.fake_engine import FakeEngine
@@ -145,7 +146,32 @@ async def test_set_my_commands_failing_does_not_stop_the_start(
         await harness.stop()
 
 
-async def test_stopping_lets_a_running_handler_finish(bot_api: FakeBotAPI, tmp_path: Path) -> None:
+async def test_a_slow_answer_shows_typing_first(
+    bot_api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversation, "TYPING_DELAY_SECONDS", 0.0)
+    engine = FakeEngine()
+    engine.gate = threading.Event()
+    harness = BotHarness(bot_api, engine, f"sqlite:///{tmp_path / 's.db'}")
+    await harness.start()
+    try:
+        mark = len(bot_api.calls)
+        await bot_api.send_text(CHAT, "is django good?")
+        await bot_api.wait_for(lambda c: c.method == "sendChatAction", since=mark)
+        engine.gate.set()
+        await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
+        calls = [c for c in bot_api.calls[mark:] if c.method != "getUpdates"]
+        # "typing…" before the answer, never after it (it would linger for 5 seconds).
+        assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
+        assert calls[0].params["action"] == "typing"
+    finally:
+        await harness.stop()
+
+
+async def test_stopping_lets_a_running_handler_finish(
+    bot_api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversation, "TYPING_DELAY_SECONDS", 0.0)
     engine = FakeEngine()
     engine.gate = threading.Event()
     harness = BotHarness(bot_api, engine, f"sqlite:///{tmp_path / 's.db'}")

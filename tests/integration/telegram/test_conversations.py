@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.telegram import conversation
 from bot.telegram.handlers.errors import SORRY
 from bot.testing.bot_api import Call, FakeBotAPI, plain
 from bot.testing.harness import BotHarness, buttons, last_with_buttons
@@ -85,16 +86,14 @@ async def test_start_shows_the_menu_and_commands_are_registered(
     assert {"start", "recommend", "ask", "compare", "sources", "help", "cancel"} <= registered
 
 
-async def test_a_question_is_answered_while_typing(
-    harness: BotHarness, bot_api: FakeBotAPI
+async def test_a_quick_answer_is_one_message_without_typing(
+    harness: BotHarness, bot_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Slow answers show "typing…" (test_adapter); an hour is never reached here.
+    monkeypatch.setattr(conversation, "TYPING_DELAY_SECONDS", 3600.0)
     calls = await harness.turn(bot_api.send_text(CHAT, "Is Django good for real-time apps?"))
     assert_clean(calls)
-    methods = [c.method for c in calls]
-    assert "sendChatAction" in methods
-    assert calls[methods.index("sendChatAction")].params["action"] == "typing"
-    # "typing…" before the answer, never after it (it would linger for 5 seconds).
-    assert methods.index("sendChatAction") < methods.index("sendMessage")
+    assert [c.method for c in calls] == ["sendMessage"]
     assert any(text.strip() for text in shown(calls))
 
 
