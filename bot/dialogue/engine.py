@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 import numpy as np
@@ -114,11 +115,25 @@ class Engine:
 
     def needs_model(self, turn: Turn) -> bool:
         """True when handling `turn` runs the embedder (free text, /ask with a question)."""
-        if turn.option is not None or not turn.text.strip():
-            return False
+        return self._model_text(turn) is not None
+
+    def prefetch(self, turn: Turn) -> Future[np.ndarray] | None:
+        """Start the turn's model work without blocking; `handle` then finds the vector cached.
+
+        None when the turn needs no model, or the embedder cannot work ahead.
+        """
+        text = self._model_text(turn)
+        submit = getattr(self.embedder, "prefetch", None)
+        return submit(text) if text is not None and submit is not None else None
+
+    def _model_text(self, turn: Turn) -> str | None:
+        """The text `handle` embeds for `turn`, or None when it embeds nothing."""
+        text = turn.text.strip()[:MAX_TEXT]
+        if turn.option is not None or not text:
+            return None
         if turn.command is not None:
-            return turn.command.lower() == "ask"
-        return self.classifier.keyword(turn.text) is None
+            return text if turn.command.strip().lower() == "ask" else None
+        return text if self.classifier.keyword(text) is None else None
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """Process one user turn; never raises: a bad input leaves `state` unchanged."""

@@ -1,14 +1,16 @@
 """Query encoding for many chats at once: an LRU cache in front of a micro-batching worker.
 
-Chats encode their messages from worker threads. An idle model runs the query at once in
-the caller's thread (on a quiet bot, waiting for company would only add latency); requests
-that arrive while it is busy queue, and a worker thread runs them as one forward pass (up to
-16), which on a 2-core CPU costs far less than one pass each (16 queries: 45 ms, not 16 x 7).
+Chats encode their messages from worker threads. A quiet model runs the query at once in
+the caller's thread (waiting for company would only add latency); requests that arrive while
+it is busy, or just after, queue, and a worker thread runs them as one forward pass (up to 16,
+waiting at most 5 ms for them), which costs far less than one pass each (16 queries: 45 ms,
+not 16 x 6).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -16,6 +18,12 @@ from concurrent.futures import Future
 import numpy as np
 
 from bot.retrieval.embedder import Embedder
+
+# A model that finished a shared pass this recently is serving many chats: the next query
+# queues for a batch instead of running alone. Without this, a flood ran as passes of 1 and 15
+# in turn (200 chats: 15 of 29 passes carried one query). One chat asking again and again
+# never shared a pass, so it is never made to wait.
+BUSY_WINDOW_S = 0.05
 
 
 def normalise_query(text: str) -> str:
@@ -26,15 +34,15 @@ def normalise_query(text: str) -> str:
 class BatchingEmbedder:
     """An Embedder that caches query vectors and batches concurrent requests.
 
-    `max_batch` bounds a forward pass (16 queries); `max_wait_s` (0 by default, at most a few
-    milliseconds if set) is how long an idle model waits for more queries to join.
+    `max_batch` bounds a forward pass (16 queries); `max_wait_s` is how long a queued query
+    waits for more to join it.
     """
 
     def __init__(
         self,
         inner: Embedder,
         max_batch: int = 16,
-        max_wait_s: float = 0.0,
+        max_wait_s: float = 0.005,
         cache_size: int = 4096,
     ) -> None:
         self.inner = inner
@@ -47,6 +55,8 @@ class BatchingEmbedder:
         self._cond = threading.Condition()
         self._closed = False
         self._busy = False  # a forward pass is running (in the worker or a caller)
+        self._last_done = 0.0  # time.monotonic() when the last forward pass ended
+        self._last_size = 0  # how many queries it carried
         self.batches = 0  # forward passes run, for benchmarks
         self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
         self._worker.start()
@@ -73,7 +83,7 @@ class BatchingEmbedder:
                     future.set_result(vector)
             else:
                 with self._cond:
-                    idle = not self._busy and not self._pending
+                    idle = not self._busy and not self._pending and not self._under_load()
                     if idle:
                         self._busy = True
                     else:
@@ -86,15 +96,38 @@ class BatchingEmbedder:
             # Wait outside the lock: a waiter holding it kept every other chat from even
             # queueing, so each forward pass carried one query (200 chats: p99 13 s).
             computed = {key: future.result() for key, future in missing.items()}
-            with self._cache_lock:
-                for key, vector in computed.items():
-                    self._cache[key] = vector
-                    self._cache.move_to_end(key)
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            for key, vector in computed.items():
+                self._store(key, vector)
         return np.stack([
             row if row is not None else computed[key] for key, row in zip(keys, rows, strict=True)
         ])
+
+    def prefetch(self, text: str) -> Future[np.ndarray]:
+        """Queue `text` for the next forward pass without blocking; its vector is then cached.
+
+        For the event loop: the pass always runs in the worker thread, never the caller's.
+        """
+        key = normalise_query(text)
+        future: Future[np.ndarray] = Future()
+        with self._cache_lock:
+            vector = self._cache.get(key)
+        if vector is not None:
+            future.set_result(vector)
+            return future
+        future.add_done_callback(
+            lambda done: done.exception() is None and self._store(key, done.result())
+        )
+        with self._cond:
+            self._pending.append((key, future))
+            self._cond.notify()
+        return future
+
+    def _store(self, key: str, vector: np.ndarray) -> None:
+        with self._cache_lock:
+            self._cache[key] = vector
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def close(self) -> None:
         """Stop the worker thread (pending requests are still served)."""
@@ -110,7 +143,7 @@ class BatchingEmbedder:
                     self._cond.wait()
                 if self._closed and not self._pending:
                     return
-                if self._max_wait_s > 0:
+                if self._under_load() and len(self._pending) < self._max_batch:
                     self._cond.wait_for(
                         lambda: len(self._pending) >= self._max_batch, timeout=self._max_wait_s
                     )
@@ -118,6 +151,11 @@ class BatchingEmbedder:
                 del self._pending[: self._max_batch]
                 self._busy = True
             self._run_batch(batch)
+
+    def _under_load(self) -> bool:
+        """The last pass was shared and ended just now: more queries are surely on their way."""
+        recent = time.monotonic() - self._last_done < BUSY_WINDOW_S
+        return self._last_size >= 2 and recent
 
     def _run_batch(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
         """One forward pass for `batch`; frees the model and wakes the worker afterwards."""
@@ -132,4 +170,5 @@ class BatchingEmbedder:
         finally:
             with self._cond:
                 self._busy = False
+                self._last_done, self._last_size = time.monotonic(), len(batch)
                 self._cond.notify()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -50,6 +50,10 @@ class Engine(Protocol):
 
     def needs_model(self, turn: Turn) -> bool:
         """True when the turn runs the embedding model (keep it off the event loop)."""
+        ...
+
+    def prefetch(self, turn: Turn) -> Future[Any] | None:
+        """Start the turn's model work in another thread; None when it cannot."""
         ...
 
 
@@ -167,30 +171,25 @@ class Chat:
 async def run_engine(
     engine: Engine, state: DialogueState, turn: Turn, chat: Chat
 ) -> tuple[DialogueState, list[Reply]]:
-    """engine.handle, in a thread with "typing…" when it runs the model, inline otherwise."""
+    """engine.handle on the loop, once the model's share of the turn is done in its thread."""
     # A copy: the stored state must stay as it was if this step fails half-way.
     state = state.model_copy(deep=True)
-    if engine.needs_model(turn):
-        async with typing(chat.bot, chat.chat_id, chat.thread_id):
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(_model_pool(), engine.handle, state, turn)
-    # Buttons and slot answers cost about a millisecond: a thread hop would cost more, and
-    # inline they never queue behind the model.
+    if not engine.needs_model(turn):
+        # Buttons and slot answers cost about a millisecond: they never queue behind the model.
+        return engine.handle(state, turn)
+    async with typing(chat.bot, chat.chat_id, chat.thread_id):
+        pending = engine.prefetch(turn)
+        if pending is not None:
+            try:
+                await asyncio.wrap_future(pending)
+            except Exception:  # the model failed: handle() tries again and reports it
+                pending = None
+        if pending is None:
+            return await asyncio.to_thread(engine.handle, state, turn)
+    # The vector is cached: the rest of the turn is about a millisecond of numpy. Inline, no
+    # thread per chat contends with the loop and the model for the GIL (with a pool of 16,
+    # each SQLite call and socket write waited ~0.2 ms to win it back).
     return engine.handle(state, turn)
-
-
-# Turns that run the model get their own threads, as many as one forward pass takes (16, the
-# BatchingEmbedder's max_batch): questions from different chats then share a batch, and
-# asyncio's default pool (6 threads on 2 cores) stays free for charts.
-MODEL_WORKERS = 16
-_pool: ThreadPoolExecutor | None = None
-
-
-def _model_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=MODEL_WORKERS, thread_name_prefix="model-turn")
-    return _pool
 
 
 def _editable_prefix(rendered: list[tuple[Reply, list[str], Any]]) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 
 from bot.dialogue.types import Citation, DialogueState, Option, Part, Reply, Turn
 
@@ -24,7 +25,7 @@ _CONTROLS = (
 class FakeEngine:
     """Three slots, a pick from their values; echoes questions so escaping can be tested.
 
-    `gate`, when set, blocks every model turn until released (tests of shutdown draining).
+    `gate`, when set, holds every model turn's prefetch until released (a slow model).
     """
 
     def __init__(self) -> None:
@@ -36,14 +37,26 @@ class FakeEngine:
         """Free text and /ask run 'the model'."""
         return turn.option is None and (turn.command in (None, "ask")) and bool(turn.text)
 
+    def prefetch(self, turn: Turn) -> Future[None] | None:
+        """'The model' for a model turn: done at once, or when `gate` opens."""
+        if not self.needs_model(turn):
+            return None
+        done: Future[None] = Future()
+        gate = self.gate
+        if gate is None:
+            done.set_result(None)
+        else:
+            threading.Thread(
+                target=lambda: (gate.wait(timeout=60), done.set_result(None)), daemon=True
+            ).start()
+        return done
+
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """One turn: the new state and replies."""
         self.turns.append(turn)
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("engine failure injected by a test")
-        if self.gate is not None and self.needs_model(turn):
-            self.gate.wait(timeout=60)
         if turn.option is not None:
             return self._button(state, turn.option, turn.step)
         if turn.command is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ class RecordingEngine:
     def needs_model(self, turn: Turn) -> bool:
         """As the real engine."""
         return bool(self.engine.needs_model(turn))
+
+    def prefetch(self, turn: Turn) -> Future[Any] | None:
+        """As the real engine."""
+        return self.engine.prefetch(turn)  # type: ignore[no-any-return]
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """The real engine's turn, counted."""
