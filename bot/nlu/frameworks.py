@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.knowledge import KnowledgeBase
@@ -11,6 +12,7 @@ from bot.knowledge import KnowledgeBase
 _LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
 
 
+@functools.cache
 def _pattern(name: str) -> re.Pattern[str]:
     body = re.escape(name).replace(r"\ ", r"[\s-]+")
     # "go" is also a verb: only a capitalised "Go" names the language.
@@ -28,7 +30,10 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase) -> list[str]:
                 names.append((name, fid))
     names.sort(key=lambda item: (-len(item[0]), item[0]))
     taken: list[tuple[int, int, str]] = []
+    lowered = text.lower()
     for name, fid in names:
+        if name.split()[0] not in lowered:  # a cheap test first: no regex for absent names
+            continue
         for m in _pattern(name).finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in taken):
                 continue

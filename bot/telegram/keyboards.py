@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, MutableMapping
 
@@ -53,18 +54,24 @@ def option_ref(option: Option) -> str:
     return hashlib.blake2s(raw.encode(), digest_size=6).hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
+def _packed(action: str, slot: str, value: str, step: int) -> str:
+    """OptionCallback's callback_data, or "" when it cannot be one.
+
+    Cached: every chat at a step gets the same buttons, and a pydantic model per button cost a
+    fifth of a button press's time on the event loop.
+    """
+    try:
+        data = OptionCallback(action=_CODES[action], slot=slot, value=value, step=step).pack()
+    except ValueError:  # ':' in a value or over 64 bytes
+        return ""
+    return data if len(data.encode()) <= CALLBACK_DATA_LIMIT else ""
+
+
 def pack_option(option: Option, step: int, refs: MutableMapping[str, list[str]]) -> str:
     """callback_data for `option`; falls back to a RefCallback (recorded in `refs`) when long."""
-    try:
-        data = OptionCallback(
-            action=_CODES[option.action],
-            slot=option.slot or "",
-            value=option.value or "",
-            step=step,
-        ).pack()
-    except ValueError:  # ':' in a value or over 64 bytes
-        data = ""
-    if data and len(data.encode()) <= CALLBACK_DATA_LIMIT:
+    data = _packed(option.action, option.slot or "", option.value or "", step)
+    if data:
         return data
     ref = option_ref(option)
     refs[ref] = [option.action, option.slot or "", option.value or "", option.label]
