@@ -154,9 +154,13 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
             pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
+    # Tracing reads every attribute, and one of transformers' properties logs a warning then.
+    chatty = logging.getLogger("transformers.modeling_utils")
+    level = chatty.level
     try:
         example = model.preprocess(_CHECK_TEXTS[0])
         inputs = (example["input_ids"], example["attention_mask"], example["token_type_ids"])
+        chatty.setLevel(logging.ERROR)
         with torch.inference_mode(), warnings.catch_warnings():
             # TracerWarnings name the data-dependent branches the check below exercises.
             warnings.simplefilter("ignore")
@@ -169,6 +173,8 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
     except Exception as exc:  # an optimisation: never the reason the model fails to load
         log.warning("could not trace the model (%s); encoding eagerly", exc)
         return None
+    finally:
+        chatty.setLevel(level)
     return traced
 
 

@@ -237,3 +237,15 @@ def test_markdown_knowledge_is_searched_and_cited_with_the_rest(repo, tmp_path):
     assert result.hits[0].passage.id == "ops-notes.kubernetes.1"
     citation = compose_answer(result, kb).parts[1].citation
     assert (citation.section, citation.source) == ("Ops Notes > Kubernetes", "Ops Notes")
+
+
+@pytest.mark.model
+def test_the_traced_model_encodes_as_sentence_transformers_does(embedder, kb):
+    from bot.retrieval.embedder import _st_encode
+
+    assert embedder._forward is not None, "tracing failed: encoding fell back to eager"
+    texts = ["Django", "Which framework suits a large Java team building long-lived services?"]
+    texts += [p.text for p in list(kb.passages)[:40]]  # more than one chunk, mixed lengths
+    got = embedder.encode(texts)
+    assert got.shape == (len(texts), 384)
+    assert np.allclose(got, _st_encode(embedder._model, texts), atol=1e-5)
