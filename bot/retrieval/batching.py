@@ -17,7 +17,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from bot.retrieval.embedder import Embedder
+from bot.retrieval.embedder import Embedder, release_memory
 
 # A model that finished a shared pass this recently is serving many chats: the next query
 # queues for a batch instead of running alone. Without this, a flood ran as passes of 1 and 15
@@ -57,6 +57,7 @@ class BatchingEmbedder:
         self._busy = False  # a forward pass is running (in the worker or a caller)
         self._last_done = 0.0  # time.monotonic() when the last forward pass ended
         self._last_size = 0  # how many queries it carried
+        self._dirty = False  # passes ran since memory was last released
         self.batches = 0  # forward passes run, for benchmarks
         self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
         self._worker.start()
@@ -81,6 +82,9 @@ class BatchingEmbedder:
                 vectors = self.inner.encode(list(missing))
                 for future, vector in zip(missing.values(), vectors, strict=True):
                     future.set_result(vector)
+                with self._cond:
+                    self._dirty = True
+                    self._cond.notify()
             else:
                 with self._cond:
                     idle = not self._busy and not self._pending and not self._under_load()
@@ -140,17 +144,27 @@ class BatchingEmbedder:
         while True:
             with self._cond:
                 while (self._busy or not self._pending) and not self._closed:
+                    if self._dirty and not self._busy:
+                        break
                     self._cond.wait()
                 if self._closed and not self._pending:
                     return
-                if self._under_load() and len(self._pending) < self._max_batch:
-                    self._cond.wait_for(
-                        lambda: len(self._pending) >= self._max_batch, timeout=self._max_wait_s
-                    )
-                batch = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-                self._busy = True
-            self._run_batch(batch)
+                batch = None
+                if not self._pending:  # quiet after passes: see release_memory
+                    self._dirty = False
+                else:
+                    if self._under_load() and len(self._pending) < self._max_batch:
+                        self._cond.wait_for(
+                            lambda: len(self._pending) >= self._max_batch,
+                            timeout=self._max_wait_s,
+                        )
+                    batch = self._pending[: self._max_batch]
+                    del self._pending[: self._max_batch]
+                    self._busy = True
+            if batch is None:
+                release_memory()
+            else:
+                self._run_batch(batch)
 
     def _under_load(self) -> bool:
         """The last pass was shared and ended just now: more queries are surely on their way."""
@@ -171,4 +185,5 @@ class BatchingEmbedder:
             with self._cond:
                 self._busy = False
                 self._last_done, self._last_size = time.monotonic(), len(batch)
+                self._dirty = True
                 self._cond.notify()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import threading
@@ -176,6 +177,27 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
     finally:
         chatty.setLevel(level)
     return traced
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc: its allocator, its own policy
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Hand the heap pages freed by forward passes back to the OS (about a millisecond).
+
+    Why: glibc keeps up to 64 MB of freed heap once large blocks have come and gone, and a
+    pass over long passages frees large blocks: encoding the 64 passages left RSS 58 MB higher,
+    16 MB after a trim.
+    """
+    if _trim is not None:
+        _trim(0)
 
 
 _shared: MiniLMEmbedder | None = None

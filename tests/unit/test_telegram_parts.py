@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,22 @@ async def test_the_polling_health_server_answers_healthz() -> None:
             assert response.status == 200 and await response.text() == "ok"
     finally:
         await runner.cleanup()
+
+
+def test_aiogram_types_are_built_on_first_use_and_still_parse_everything() -> None:
+    # A fresh interpreter: this one imported aiogram long ago.
+    script = """
+import bot.telegram
+from aiogram.types import Sticker, Update
+assert not Sticker.__pydantic_complete__, "aiogram built every schema at import"
+update = Update.model_validate({"update_id": 1, "message": {
+    "message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+    "sticker": {"file_id": "f", "file_unique_id": "u", "type": "regular", "width": 1,
+                "height": 1, "is_animated": False, "is_video": False}}})
+assert update.message.sticker.file_id == "f"
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "self-check" not in done.stderr
