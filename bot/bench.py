@@ -96,6 +96,7 @@ class Results:
         pairs = {
             "ask/encode": ("ask_ms_p50", "encode_ms_p50"),
             "e2e/echo": ("e2e_updates_per_s", "echo_updates_per_s"),
+            "model_ceiling/echo": ("model_ceiling_updates_per_s", "echo_updates_per_s"),
             "cold_start/floor": ("cold_start_s", "floor_start_s"),
             "rss/floor": ("rss_mb", "floor_rss_mb"),
         }
@@ -169,6 +170,28 @@ async def _wait_replies(
     return list(latencies.values())
 
 
+def wave_question(questions: list[str], chats: int, n: int, wave: int) -> str:
+    """What chat `n` (even) asks in `wave`: distinct texts, so no answer comes from a cache."""
+    return f"{questions[(n + wave * chats) % len(questions)]} (chat {n}, wave {wave})"
+
+
+def bench_model_ceiling(results: Results, questions: list[str], chats: int) -> None:
+    """The e2e run's questions through the model alone, in full batches of 16.
+
+    Updates per second if the bot did nothing but that: the most any bot with this model
+    could reach on the e2e mix, to read e2e_updates_per_s and echo_updates_per_s against.
+    """
+    from bot.retrieval.embedder import load_embedder
+
+    model = load_embedder()
+    texts = [wave_question(questions, chats, n, w) for w in (1, 2) for n in range(0, chats, 2)]
+    started = time.perf_counter()
+    for start in range(0, len(texts), 16):
+        model.encode(texts[start : start + 16])
+    seconds = time.perf_counter() - started
+    results.figures["model_ceiling_updates_per_s"] = round(2 * chats / seconds, 1)
+
+
 async def _waves(
     api: Any, chats: int, questions: list[str], echo: bool
 ) -> tuple[float, list[float]]:
@@ -188,8 +211,7 @@ async def _waves(
             mark = len(api.calls)
             at = time.monotonic()
             if n % 2 == 0:
-                question = questions[(n + wave * chats) % len(questions)]
-                await api.send_text(chat, f"{question} (chat {n}, wave {wave})")
+                await api.send_text(chat, wave_question(questions, chats, n, wave))
             elif wave == 1:
                 await api.send_text(chat, "/recommend")
             else:
@@ -343,6 +365,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     results.figures["floor_rss_mb"] = round(floor_rss, 1)
     questions = load_questions(repo)
     bench_in_process(settings, results, questions)
+    bench_model_ceiling(results, questions, args.chats)
     asyncio.run(bench_e2e(settings, results, questions, args.chats))
     if args.json:
         print(json.dumps({**results.figures, "ratios": results.ratios()}))
