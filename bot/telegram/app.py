@@ -32,7 +32,12 @@ from bot.telegram.middlewares import (
     UpdateLogMiddleware,
 )
 from bot.telegram.ordering import OrderedIsolation, release_stale_locks
-from bot.telegram.sending import KeepResponseTypes, SendLimiter, SendRateMiddleware
+from bot.telegram.sending import (
+    KeepResponseTypes,
+    SendLimiter,
+    SendRateMiddleware,
+    prepare_schemas,
+)
 from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
 from bot.telegram.webhook import (
     create_webhook_app,
@@ -65,6 +70,7 @@ def create_bot(settings: Settings) -> Bot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     else:
         session = AiohttpSession()
+    prepare_schemas()
     session.middleware(KeepResponseTypes())
     if settings.send_rate_limit > 0:
         limiter = SendLimiter(

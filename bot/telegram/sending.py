@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -116,3 +116,32 @@ class KeepResponseTypes(BaseRequestMiddleware):
         except TypeError:  # an unhashable type annotation: nothing to keep, nothing lost
             pass
         return await make_request(bot, method)
+
+
+# Every Bot API method the bot calls (bot.telegram builds aiogram's schemas on first use).
+CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
+    methods.GetUpdates,
+    methods.GetMe,
+    methods.SendMessage,
+    methods.EditMessageText,
+    methods.EditMessageReplyMarkup,
+    methods.AnswerCallbackQuery,
+    methods.SendChatAction,
+    methods.SendPhoto,
+    methods.SetMyCommands,
+    methods.SetWebhook,
+    methods.DeleteWebhook,
+)
+
+
+def prepare_schemas() -> None:
+    """Build the schemas of every call the bot makes now, at start-up, not in the first chats.
+
+    Built lazily, the first editMessageText of a 200-chat run paid for its schema and its
+    Response[Message | bool] in the middle of the run.
+    """
+    for method in CALLED_METHODS:
+        method.model_rebuild()
+        returning = method.__returning__
+        if returning not in _RESPONSE_TYPES:
+            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
