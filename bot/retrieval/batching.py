@@ -9,11 +9,12 @@ not 16 x 6).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 
 import numpy as np
 
@@ -118,13 +119,15 @@ class BatchingEmbedder:
         if vector is not None:
             future.set_result(vector)
             return future
-        future.add_done_callback(
-            lambda done: done.exception() is None and self._store(key, done.result())
-        )
+        future.add_done_callback(lambda done: self._keep(key, done))
         with self._cond:
             self._pending.append((key, future))
             self._cond.notify()
         return future
+
+    def _keep(self, key: str, done: Future[np.ndarray]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self._store(key, done.result())
 
     def _store(self, key: str, vector: np.ndarray) -> None:
         with self._cache_lock:
@@ -176,11 +179,16 @@ class BatchingEmbedder:
         try:
             vectors = self.inner.encode([key for key, _ in batch])
             self.batches += 1
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
         except BaseException as exc:  # the waiting chats must hear about it, not hang
             for _, future in batch:
-                future.set_exception(exc)
+                with contextlib.suppress(InvalidStateError):
+                    future.set_exception(exc)
+        else:
+            for (_, future), vector in zip(batch, vectors, strict=True):
+                # A chat that stopped waiting (its handler was cancelled) cancelled its future;
+                # setting it would raise here and end the worker thread for every chat.
+                with contextlib.suppress(InvalidStateError):
+                    future.set_result(vector)
         finally:
             with self._cond:
                 self._busy = False

@@ -111,3 +111,19 @@ def test_queries_queue_and_cache_hits_answer_while_a_forward_pass_runs():
     second.join(5)
     assert fake.calls == [["cached"], ["first"], ["second"]]
     embedder.close()
+
+
+def test_a_cancelled_prefetch_does_not_stop_the_worker():
+    fake = GatedEmbedder()
+    embedder = BatchingEmbedder(fake)
+    fake.gate.clear()
+    held = embedder.prefetch("held in a pass")
+    assert fake.entered.wait(5)
+    gone = embedder.prefetch("its chat stopped waiting")
+    assert gone.cancel()
+    fake.gate.set()
+    assert held.result(5)[0] == len("held in a pass")
+    # The worker survived setting a result on the cancelled future and serves the next chat.
+    assert embedder.prefetch("next chat").result(5)[0] == len("next chat")
+    assert embedder.encode(["next chat"])[0][0] == len("next chat")
+    embedder.close()
