@@ -188,3 +188,26 @@ assert update.message.sticker.file_id == "f"
     )
     assert done.returncode == 0, done.stderr
     assert "self-check" not in done.stderr
+
+
+def test_replies_that_fit_share_one_message_but_questions_charts_and_buttons_end_one() -> None:
+    from bot.dialogue.types import Part, Reply
+    from bot.telegram.conversation import _joined
+
+    def item(kind: str, text: str, markup: object = None, scores: dict | None = None) -> tuple:
+        return (Reply(kind, (Part("paragraph", text),), scores=scores or {}), [text], markup)  # type: ignore[arg-type]
+
+    keyboard = object()
+    joined = _joined([item("info", "Hi!"), item("question", "Which language?", keyboard)])
+    assert [(texts, markup) for _, texts, markup in joined] == [
+        (["Hi!\n\nWhich language?"], keyboard)
+    ]
+    apart = [
+        item("info", "with buttons", keyboard),
+        item("question", "asked", keyboard),
+        item("info", "after a question"),
+        item("chart", "a chart", scores={"django": 1.0}),
+        item("info", "x" * 4000),
+        item("info", "y" * 200),
+    ]
+    assert len(_joined(apart)) == len(apart)
