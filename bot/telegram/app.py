@@ -311,8 +311,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     # The model loads in a thread while the bot starts polling: /start, buttons and the form
     # answer at once, and turns that need the model wait for it (in their worker thread).
-    # One torch thread, one core for the event loop: with two torch threads next to a busy
-    # loop a batch of 16 took 261 ms against 157 ms with one (200 chats: 153 -> 168 updates/s).
+    # One torch thread, one core for the event loop: with two next to a busy loop, 200 chats
+    # got 240 updates/s against 320 with one (traced model; eager: 153 against 168).
     model = load_embedder(background=True, torch_threads=1)
     engine = build_engine(settings)
     # torch, the model and aiogram's pydantic types are long-lived; a full collection walked
@@ -320,9 +320,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     threading.Thread(target=_freeze_when_loaded, args=(model,), daemon=True).start()
-    # torch gives the GIL back between operators and must win it again from the event loop,
-    # which keeps it up to the switch interval (5 ms by default) when busy: one query took
-    # 916 ms next to a busy thread instead of 7 ms; at 1 ms it takes 24 ms.
+    # For the eager fallback (see embedder._traced_forward): eager torch gives the GIL back
+    # between operators and must win it again from the busy event loop, which keeps it up to
+    # the switch interval (5 ms by default): one query took 916 ms next to a busy thread
+    # instead of 7 ms; at 1 ms it takes 24 ms. The traced model is indifferent to it.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     asyncio.run(serve(settings, engine))
     return 0
