@@ -69,13 +69,7 @@ class BatchingEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [normalise_query(t) for t in texts]
-        rows: list[np.ndarray | None] = []
-        with self._cache_lock:
-            for key in keys:
-                vector = self._cache.get(key)
-                if vector is not None:
-                    self._cache.move_to_end(key)
-                rows.append(vector)
+        rows = self._cached(keys)
         missing = {key: Future() for key, row in zip(keys, rows, strict=True) if row is None}
         computed: dict[str, np.ndarray] = {}
         if missing:
@@ -115,8 +109,7 @@ class BatchingEmbedder:
         """
         key = normalise_query(text)
         future: Future[np.ndarray] = Future()
-        with self._cache_lock:
-            vector = self._cache.get(key)
+        (vector,) = self._cached([key])
         if vector is not None:
             future.set_result(vector)
             return future
@@ -125,6 +118,15 @@ class BatchingEmbedder:
             self._pending.append((key, future))
             self._cond.notify()
         return future
+
+    def _cached(self, keys: list[str]) -> list[np.ndarray | None]:
+        """Each key's cached vector (None when absent); a hit becomes the most recent."""
+        with self._cache_lock:
+            rows = [self._cache.get(key) for key in keys]
+            for key, row in zip(keys, rows, strict=True):
+                if row is not None:
+                    self._cache.move_to_end(key)
+        return rows
 
     def _keep(self, key: str, done: Future[np.ndarray]) -> None:
         if not done.cancelled() and done.exception() is None:

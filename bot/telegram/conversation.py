@@ -174,11 +174,11 @@ async def run_engine(
     """engine.handle on the loop, once the model's share of the turn is done in its thread."""
     # A copy: the stored state must stay as it was if this step fails half-way.
     state = state.model_copy(deep=True)
-    if not engine.needs_model(turn):
+    pending = engine.prefetch(turn)
+    if pending is None and not engine.needs_model(turn):
         # Buttons and slot answers cost about a millisecond: they never queue behind the model.
         return engine.handle(state, turn)
     async with typing(chat.bot, chat.chat_id, chat.thread_id):
-        pending = engine.prefetch(turn)
         if pending is not None:
             try:
                 await asyncio.wrap_future(pending)

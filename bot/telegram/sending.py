@@ -109,13 +109,16 @@ class KeepResponseTypes(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        returning = method.__returning__
-        try:
-            if returning not in _RESPONSE_TYPES:
-                _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
-        except TypeError:  # an unhashable type annotation: nothing to keep, nothing lost
-            pass
+        _keep_response_type(method.__returning__)
         return await make_request(bot, method)
+
+
+def _keep_response_type(returning: Any) -> None:
+    try:
+        if returning not in _RESPONSE_TYPES:
+            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+    except TypeError:  # an unhashable type annotation: nothing to keep, nothing lost
+        pass
 
 
 # Every Bot API method the bot calls (bot.telegram builds aiogram's schemas on first use).
@@ -142,6 +145,4 @@ def prepare_schemas() -> None:
     """
     for method in CALLED_METHODS:
         method.model_rebuild()
-        returning = method.__returning__
-        if returning not in _RESPONSE_TYPES:
-            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+        _keep_response_type(method.__returning__)

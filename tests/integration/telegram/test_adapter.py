@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -146,41 +147,45 @@ async def test_set_my_commands_failing_does_not_stop_the_start(
         await harness.stop()
 
 
-async def test_a_slow_answer_shows_typing_first(
+@pytest.fixture
+async def slow_model(
     bot_api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> AsyncIterator[tuple[BotHarness, threading.Event]]:
+    """The bot with a model whose turns wait for the gate (yielded); "typing…" at once."""
     monkeypatch.setattr(conversation, "TYPING_DELAY_SECONDS", 0.0)
     engine = FakeEngine()
     engine.gate = threading.Event()
     harness = BotHarness(bot_api, engine, f"sqlite:///{tmp_path / 's.db'}")
     await harness.start()
-    try:
-        mark = len(bot_api.calls)
-        await bot_api.send_text(CHAT, "is django good?")
-        await bot_api.wait_for(lambda c: c.method == "sendChatAction", since=mark)
-        engine.gate.set()
-        await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
-        calls = [c for c in bot_api.calls[mark:] if c.method != "getUpdates"]
-        # "typing…" before the answer, never after it (it would linger for 5 seconds).
-        assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
-        assert calls[0].params["action"] == "typing"
-    finally:
-        await harness.stop()
+    yield harness, engine.gate
+    engine.gate.set()
+    await harness.stop()
+
+
+async def test_a_slow_answer_shows_typing_first(
+    slow_model: tuple[BotHarness, threading.Event], bot_api: FakeBotAPI
+) -> None:
+    _, gate = slow_model
+    mark = len(bot_api.calls)
+    await bot_api.send_text(CHAT, "is django good?")
+    await bot_api.wait_for(lambda c: c.method == "sendChatAction", since=mark)
+    gate.set()
+    await bot_api.wait_for(lambda c: c.method == "sendMessage", since=mark)
+    calls = [c for c in bot_api.calls[mark:] if c.method != "getUpdates"]
+    # "typing…" before the answer, never after it (it would linger for 5 seconds).
+    assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
+    assert calls[0].params["action"] == "typing"
 
 
 async def test_stopping_lets_a_running_handler_finish(
-    bot_api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    slow_model: tuple[BotHarness, threading.Event], bot_api: FakeBotAPI
 ) -> None:
-    monkeypatch.setattr(conversation, "TYPING_DELAY_SECONDS", 0.0)
-    engine = FakeEngine()
-    engine.gate = threading.Event()
-    harness = BotHarness(bot_api, engine, f"sqlite:///{tmp_path / 's.db'}")
-    await harness.start()
+    harness, gate = slow_model
     mark = len(bot_api.calls)
     await bot_api.send_text(CHAT, "is django good?")
     await bot_api.wait_for(lambda c: c.method == "sendChatAction", since=mark)
     stopping = asyncio.create_task(harness.stop())
     await asyncio.sleep(0)  # let the stop begin; correctness does not depend on how far it got
-    engine.gate.set()
+    gate.set()
     await stopping
     assert any("You asked: is django good?" in t for t in shown(bot_api.calls[mark:]))
