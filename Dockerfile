@@ -19,6 +19,7 @@ COPY bot ./bot
 RUN pip install .
 COPY knowledge ./knowledge
 COPY intents ./intents
+COPY datasets ./datasets
 
 RUN useradd --create-home --uid 10001 advisor \
     && mkdir -p /data && chown advisor /data

@@ -35,7 +35,7 @@ test: lint
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) -m bot bench
+	$(PY) -m benchmarks
 
 # Not part of `make test`: 50 kill -9 trials per storage (SOAK_TRIALS=n to change).
 soak: install

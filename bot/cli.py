@@ -1,4 +1,4 @@
-"""`python -m bot`: run | chat | ask | recommend | kb | eval | bench.
+"""`python -m bot`: run | chat | ask | recommend | kb | eval.
 
 Heavy imports (torch, aiogram) happen inside the subcommands that need them, so `--help` and
 `kb check` answer at once.
@@ -16,13 +16,10 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.datafile import DataError
+from bot.errors import UserError
 
 # Exit status for a configuration or data problem the user must fix.
 EXIT_USAGE = 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, exit status 2, no traceback."""
 
 
 def _add_ask(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,13 +82,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print hit@1, hit@3, MRR@10 and out-of-scope accuracy for bm25, dense and "
         "hybrid retrieval on the dev and test splits, and the persona pick accuracy.",
     )
-    bench = sub.add_parser(
-        "bench",
-        help="measure speed against floors measured in the same run",
-        description="Benchmarks: encode, ask, button, end-to-end, cold start, memory.",
-    )
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--chats", type=int, default=200, help="concurrent chats (default 200)")
     return parser
 
 
@@ -100,11 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, str] = {
     "run": "bot.telegram.app:cmd_run",
     "chat": "bot.console:cmd_chat",
-    "ask": "bot.retrieval.commands:cmd_ask",
-    "recommend": "bot.advisor.commands:cmd_recommend",
-    "kb": "bot.retrieval.commands:cmd_kb",
-    "eval": "bot.evaluation:cmd_eval",
-    "bench": "bot.bench:cmd_bench",
+    "ask": "bot.commands.ask:cmd_ask",
+    "recommend": "bot.commands.recommend:cmd_recommend",
+    "kb": "bot.commands.kb:cmd_kb",
+    "eval": "bot.commands.evaluate:cmd_eval",
 }
 
 

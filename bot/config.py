@@ -8,7 +8,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def packaged(name: str) -> Path:
+    """Where the data folder `name` (knowledge, intents) is: in the wheel, or in a checkout."""
+    wheel = _PACKAGE / "resources" / name
+    return wheel if wheel.is_dir() else _PACKAGE.parent / name
+
 
 # What @BotFather hands out: a numeric bot id, a colon, and a 35-character secret.
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -37,9 +44,11 @@ class Settings(BaseSettings):
     trust_forwarded_for: bool = False
     # Polling mode has no web server; set this to serve GET /healthz there (compose does).
     health_port: int | None = None
-    data_dir: Path = REPO_ROOT / "data"
-    knowledge_dir: Path = REPO_ROOT / "knowledge"
-    intents_dir: Path = REPO_ROOT / "intents"
+    data_dir: Path = Path("data")
+    knowledge_dir: Path = Field(default_factory=lambda: packaged("knowledge"))
+    intents_dir: Path = Field(default_factory=lambda: packaged("intents"))
+    # The labelled sets of `python -m bot eval`: a checkout's, not shipped in the wheel.
+    datasets_dir: Path = Field(default_factory=lambda: packaged("datasets"))
     log_level: str = "INFO"
     # Telegram's send limits: about 30 messages/s per bot, 1/s per chat with short bursts.
     # SEND_RATE_LIMIT=0 turns the limiter off (the benchmark's fake Bot API is not Telegram).

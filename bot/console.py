@@ -7,8 +7,9 @@ import sys
 from typing import TextIO
 
 from bot.config import Settings
-from bot.dialogue import DialogueState, Engine, Option, Reply, Turn
+from bot.dialogue import Engine
 from bot.render.text import render_text
+from bot.replies import DialogueState, Option, Reply, Turn
 
 
 def parse_line(line: str, options: list[Option], step: int) -> Turn:
@@ -66,7 +67,7 @@ def _show(replies: list[Reply], out: TextIO) -> list[Option]:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m bot chat`: the console conversation; exit status 0 at end of input."""
-    from bot.dialogue import build_engine
+    from bot.wiring import build_engine
 
     engine = build_engine(settings)
     converse(engine, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())

@@ -28,6 +28,6 @@ def kb():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from bot.retrieval import load_embedder
+    from bot.embedding.minilm import load_embedder
 
     return load_embedder()

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.advisor.scoring import CLOSE_CALL, Scorer
+from bot.form import FormSpec
 from bot.knowledge import Framework, KnowledgeBase, Rule
-from bot.nlu.spec import NluSpec
 
 MAX_REASONS = 5
 MIN_REASONS = 3
@@ -75,7 +75,7 @@ class Recommendation:
 class Advisor:
     """Turns filled slots into a justified Recommendation."""
 
-    def __init__(self, kb: KnowledgeBase, spec: NluSpec, scorer: Scorer | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, spec: FormSpec, scorer: Scorer | None = None) -> None:
         self.kb, self.spec = kb, spec
         self.scorer = scorer or Scorer(kb, spec)
 

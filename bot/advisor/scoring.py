@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from bot.datafile import DataError
+from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase, Rule
-from bot.nlu.spec import NluSpec
 
 # A pick ahead of its runner-up by no more than this is called a close call.
 CLOSE_CALL = 1.0
@@ -36,6 +36,7 @@ class Scoring:
         """The best framework id (ties go to the earlier framework in frameworks.yaml)."""
         return self.ranking[0]
 
+
 # Form states Scorer.status remembers (oldest out first; an entry is a few hundred bytes).
 STATUS_CACHE_SIZE = 4096
 
@@ -54,7 +55,7 @@ class FormStatus:
         return not self.open_slots
 
 
-def validate_rules(kb: KnowledgeBase, spec: NluSpec, rules_path: Path) -> None:
+def validate_rules(kb: KnowledgeBase, spec: FormSpec, rules_path: Path) -> None:
     """Check rules' slot names and values against intents/, and slots' passages; DataError."""
     for slot in spec.slots:
         if slot.source not in kb.by_id:
@@ -86,7 +87,7 @@ def validate_rules(kb: KnowledgeBase, spec: NluSpec, rules_path: Path) -> None:
 class Scorer:
     """Transparent, deterministic scoring of forms against the knowledge base's rules."""
 
-    def __init__(self, kb: KnowledgeBase, spec: NluSpec) -> None:
+    def __init__(self, kb: KnowledgeBase, spec: FormSpec) -> None:
         self.kb, self.spec = kb, spec
         self._status_cache: dict[Any, FormStatus] = {}
         self.framework_ids = tuple(kb.frameworks)

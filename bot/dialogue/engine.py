@@ -9,68 +9,30 @@ harmless: menu, passage, chart, restart, cancel and the bare "Change an answer" 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 import numpy as np
 
-from bot.advisor import Advisor, Recommendation, Scorer
-from bot.dialogue import replies
-from bot.dialogue.types import DialogueState, Option, Reply, Turn
+from bot.advisor import Advisor, Scorer
+from bot.dialogue import answer, messages
+from bot.dialogue.chat_commands import CHAT_COMMANDS
+from bot.embedding import Embedder
+from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.nlu import Extraction, IntentClassifier, NluSpec, SlotExtractor, normalise
+from bot.nlu import Extraction, IntentClassifier, SlotExtractor
 from bot.nlu.frameworks import mentioned_frameworks
-from bot.retrieval.embedder import Embedder
+from bot.nlu.interpret import Interpreter, Meaning
+from bot.replies import Action, DialogueState, Option, Reply, Turn
 
 log = logging.getLogger(__name__)
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
 OUT_OF_SCOPE = "That's outside what I know: I help choose a backend framework."
+# Buttons that are harmless to replay from an old message (see the module docstring).
 HARMLESS = frozenset({"menu", "passage", "chart", "restart", "cancel"})
-ACTIONS = frozenset(
-    {
-        "answer",
-        "skip",
-        "back",
-        "restart",
-        "cancel",
-        "change",
-        "menu",
-        "passage",
-        "chart",
-        "confirm",
-    }
-)
-COMMANDS = frozenset(
-    {
-        "start",
-        "help",
-        "recommend",
-        "ask",
-        "compare",
-        "sources",
-        "cancel",
-        "restart",
-        "skip",
-        "back",
-    }
-)
-_QUESTION = re.compile(
-    r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
-    r"should|will|tell me)\b",
-    re.IGNORECASE,
-)
-# "change the team size", "edit my answers": the words for the Change buttons.
-_CHANGE = re.compile(
-    r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
-    re.IGNORECASE,
-)
-_COMPARE = re.compile(
-    r"\bvs\.?\b|\bversus\b|\bcompare\b|\bdifference between\b|\bor\b", re.IGNORECASE
-)
 
 
 class Retriever(Protocol):
@@ -83,33 +45,84 @@ Composer = Callable[[Any, KnowledgeBase], Reply]
 PassageComposer = Callable[[KnowledgeBase, str], Reply]
 
 
+ButtonHandler = Callable[[DialogueState, Option], tuple[DialogueState, list[Reply]]]
+CommandHandler = Callable[[DialogueState, str], tuple[DialogueState, list[Reply]]]
+IntentHandler = Callable[
+    [DialogueState, str, "np.ndarray | None"], tuple[DialogueState, list[Reply]]
+]
+
+
 class Engine:
     """The conversation: understands free text, fills the form, answers digressions, picks."""
 
     def __init__(
         self,
         kb: KnowledgeBase,
-        spec: NluSpec,
+        spec: FormSpec,
         embedder: Embedder,
         retriever: Retriever,
         classifier: IntentClassifier | None = None,
-        compose_answer: Composer | None = None,
-        compose_passage: PassageComposer | None = None,
+        compose_answer: Composer = answer.compose_answer,
+        compose_passage: PassageComposer = answer.compose_passage,
     ) -> None:
         self.kb, self.spec, self.embedder, self.retriever = kb, spec, embedder, retriever
         self.scorer = Scorer(kb, spec)
         self.advisor = Advisor(kb, spec, self.scorer)
         self.extractor = SlotExtractor(spec)
-        self.classifier = classifier or IntentClassifier(spec, embedder)
-        if compose_answer is None or compose_passage is None:
-            try:
-                from bot.retrieval.answer import compose_answer as answer
-                from bot.retrieval.answer import compose_passage as passage
-            except ImportError:  # retrieval's composer not installed: quote the top passage
-                answer, passage = replies.answer_from_hits, replies.passage_reply
-            compose_answer, compose_passage = compose_answer or answer, compose_passage or passage
+        classifier = classifier or IntentClassifier(spec, embedder)
+        self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor)
         self._compose_answer = compose_answer
         self._compose_passage = compose_passage
+        # One handler per button action, chat command and intent: the tables are the lists.
+        self.buttons: dict[Action, ButtonHandler] = {
+            "answer": self._press_answer,
+            "skip": lambda state, _: self._skip(state),
+            "back": lambda state, _: self._back(state),
+            "restart": lambda state, _: self._start_form(state, Extraction()),
+            "cancel": lambda state, _: self._cancel(state),
+            "change": lambda state, option: self._change(state, option.slot),
+            "menu": lambda state, option: self._menu(state, option.value or ""),
+            "passage": self._press_passage,
+            "chart": lambda state, _: self._chart(state),
+        }
+        self.commands: dict[str, CommandHandler] = {
+            "start": lambda state, _: (DialogueState(step=state.step + 1), [messages.welcome()]),
+            "help": lambda state, _: (state, [messages.help_reply(), *self._pending(state)]),
+            "sources": lambda state, _: (state, [messages.sources(kb), *self._pending(state)]),
+            "recommend": lambda state, text: self._start_form(state, self.extractor.extract(text)),
+            "ask": self._cmd_ask,
+            "compare": self._cmd_compare,
+            "cancel": lambda state, _: self._cancel(state),
+            "restart": lambda state, _: self._start_form(state, Extraction()),
+            "skip": lambda state, _: self._skip(state),
+            "back": lambda state, _: self._back(state),
+        }
+        self.intents: dict[str, IntentHandler] = {
+            "skip": lambda state, _, __: self._skip(state),
+            "back": lambda state, _, __: self._back(state),
+            "restart": lambda state, _, __: self._start_form(state, Extraction()),
+            "cancel": lambda state, _, __: self._cancel(state),
+            "help": lambda state, _, __: (state, [messages.help_reply(), *self._pending(state)]),
+            "greet": self._greet,
+            "thanks": lambda state, _, __: (
+                state,
+                [messages.info("You're welcome!"), *self._pending(state)],
+            ),
+            "recommend": self._intent_recommend,
+            "ask": self._intent_ask,
+            "compare": self._intent_ask,
+            "out_of_scope": lambda state, _, __: (
+                state,
+                [messages.info(OUT_OF_SCOPE), *(self._pending(state) or [messages.welcome()])],
+            ),
+        }
+        missing = (
+            set(get_args(Action)) - set(self.buttons),
+            {c.name for c in CHAT_COMMANDS} ^ set(self.commands),
+            {i.name for i in spec.intents} - set(self.intents),
+        )
+        if any(missing):
+            raise ValueError(f"unhandled actions, commands or intents: {missing}")
 
     # -- public ------------------------------------------------------------------------------
 
@@ -133,7 +146,7 @@ class Engine:
             return None
         if turn.command is not None:
             return text if turn.command.strip().lower() == "ask" else None
-        return text if self.classifier.keyword(text) is None else None
+        return text if self.interpreter.needs_model(text) else None
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """Process one user turn; never raises: a bad input leaves `state` unchanged."""
@@ -142,13 +155,7 @@ class Engine:
             return self._handle(new, turn)
         except Exception:  # the adapters must always get an answer, whatever the input
             log.exception("engine failed on turn %r", turn)
-            return state, [replies.info("Sorry, something went wrong. Try again or /restart.")]
-
-    def recommend(
-        self, slots: dict[str, str], negated: dict[str, list[str]] | None = None
-    ) -> Recommendation:
-        """The Recommendation for filled `slots` (for the CLI and evaluation)."""
-        return self.advisor.recommend(slots, negated)
+            return state, [messages.info("Sorry, something went wrong. Try again or /restart.")]
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -159,7 +166,7 @@ class Engine:
             return self._on_command(state, turn.command.strip().lower(), turn.text.strip())
         text = turn.text.strip()[:MAX_TEXT]
         if not text:
-            return state, [replies.info("Send me a message, or /help."), *self._pending(state)]
+            return state, [messages.info("Send me a message, or /help."), *self._pending(state)]
         return self._on_text(state, text)
 
     def _pending(self, state: DialogueState) -> list[Reply]:
@@ -172,64 +179,59 @@ class Engine:
         slot = self.spec.slot(state.requested_slot or self.spec.slot_names[0])
         status = self.scorer.status(state.slots, state.skipped, state.negated)
         left = len(set(status.open_slots) | {slot.name})
-        return replies.question(
+        return messages.question(
             self.spec, self.kb, slot, state.negated.get(slot.name, []), left, reprompt
         )
 
     # -- buttons -----------------------------------------------------------------------------
 
     def _bad_button(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
-        return state, [replies.info("I don't know that button."), *self._pending(state)]
+        return state, [messages.info("I don't know that button."), *self._pending(state)]
 
     def _on_option(
         self, state: DialogueState, option: Option, step: int | None
     ) -> tuple[DialogueState, list[Reply]]:
-        if option.action not in ACTIONS:
+        handler = self.buttons.get(option.action)
+        if handler is None:
             return self._bad_button(state)
         harmless = option.action in HARMLESS or (option.action == "change" and not option.slot)
         if step is not None and step != state.step and not harmless:
-            return state, [replies.info("This button has expired."), *self._pending(state)]
-        action = option.action
-        if action == "answer":
-            slot_name, value = option.slot or "", option.value or ""
-            if slot_name not in self.spec.slot_names:
-                return self._bad_button(state)
-            if value not in self.spec.slot(slot_name).values:
-                return self._bad_button(state)
-            self._fill(state, {slot_name: value}, {})
-            return self._advance(state, [])
-        if action == "skip":
-            return self._skip(state)
-        if action == "back":
-            return self._back(state)
-        if action == "restart":
-            return self._start_form(state, Extraction())
-        if action == "cancel":
-            return self._cancel(state)
-        if action == "change":
-            return self._change(state, option.slot)
-        if action == "menu":
-            return self._menu(state, option.value or "")
-        if action == "passage":
-            if option.value not in self.kb.by_id:
-                return self._bad_button(state)
-            return state, [self._compose_passage(self.kb, option.value), *self._pending(state)]
-        if action == "chart":
-            if not state.last_pick:
-                return state, [replies.info("No recommendation yet: /recommend first.")]
-            rec = self.advisor.recommend(state.slots, state.negated)
-            return state, [replies.chart(self.kb, rec)]
-        return state, [replies.info("Nothing to confirm."), *self._pending(state)]
+            return state, [messages.info("This button has expired."), *self._pending(state)]
+        return handler(state, option)
+
+    def _press_answer(
+        self, state: DialogueState, option: Option
+    ) -> tuple[DialogueState, list[Reply]]:
+        slot_name, value = option.slot or "", option.value or ""
+        if slot_name not in self.spec.slot_names:
+            return self._bad_button(state)
+        if value not in self.spec.slot(slot_name).values:
+            return self._bad_button(state)
+        self._fill(state, {slot_name: value}, {})
+        return self._advance(state, [])
+
+    def _press_passage(
+        self, state: DialogueState, option: Option
+    ) -> tuple[DialogueState, list[Reply]]:
+        if option.value not in self.kb.by_id:
+            return self._bad_button(state)
+        return state, [self._compose_passage(self.kb, option.value), *self._pending(state)]
+
+    def _chart(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
+        if not state.last_pick:
+            return state, [messages.info("No recommendation yet: /recommend first.")]
+        rec = self.advisor.recommend(state.slots, state.negated)
+        return state, [messages.chart(self.kb, rec)]
 
     def _menu(self, state: DialogueState, value: str) -> tuple[DialogueState, list[Reply]]:
         if value == "recommend":
             return self._start_form(state, Extraction())
         if value == "ask":
             return state, [
-                replies.info('Send me your question, e.g. "does Django have an admin?"')
+                messages.info('Send me your question, e.g. "does Django have an admin?"')
             ]
         if value == "compare":
-            return state, [replies.info('Which two? e.g. "Django vs Spring Boot".')]
+            return state, [messages.info('Which two? e.g. "Django vs Spring Boot".')]
         return self._bad_button(state)
 
     # -- commands ----------------------------------------------------------------------------
@@ -237,131 +239,84 @@ class Engine:
     def _on_command(
         self, state: DialogueState, command: str, text: str
     ) -> tuple[DialogueState, list[Reply]]:
-        text = text[:MAX_TEXT]
-        if command not in COMMANDS:
+        handler = self.commands.get(command)
+        if handler is None:
             return state, [
-                replies.info(f"I don't know the command /{command[:40]}. Try /help."),
+                messages.info(f"I don't know the command /{command[:40]}. Try /help."),
                 *self._pending(state),
             ]
-        if command == "start":
-            return DialogueState(step=state.step + 1), [replies.welcome()]
-        if command == "help":
-            return state, [replies.help_reply(), *self._pending(state)]
-        if command == "sources":
-            return state, [replies.sources(self.kb), *self._pending(state)]
-        if command == "recommend":
-            return self._start_form(state, self.extractor.extract(text))
-        if command == "ask":
-            if not text:
-                return state, [
-                    replies.info(
-                        "What would you like to know? e.g. /ask does Django have an admin?"
-                    )
-                ]
-            return state, [self._answer(text, None), *self._pending(state)]
-        if command == "compare":
-            pair = mentioned_frameworks(text, self.kb)
-            if len(pair) < 2:
-                return state, [
-                    replies.info("Name two frameworks, e.g. /compare Django vs Spring Boot."),
-                    *self._pending(state),
-                ]
-            return state, [replies.compare(self.kb, pair[0], pair[1]), *self._pending(state)]
-        if command == "cancel":
-            return self._cancel(state)
-        if command == "restart":
-            return self._start_form(state, Extraction())
-        if command == "skip":
-            return self._skip(state)
-        return self._back(state)
+        return handler(state, text[:MAX_TEXT])
+
+    def _cmd_ask(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
+        if not text:
+            return state, [
+                messages.info("What would you like to know? e.g. /ask does Django have an admin?")
+            ]
+        return state, [self._answer(text, None), *self._pending(state)]
+
+    def _cmd_compare(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
+        pair = mentioned_frameworks(text, self.kb)
+        if len(pair) < 2:
+            return state, [
+                messages.info("Name two frameworks, e.g. /compare Django vs Spring Boot."),
+                *self._pending(state),
+            ]
+        return state, [messages.compare(self.kb, pair[0], pair[1]), *self._pending(state)]
 
     # -- free text ---------------------------------------------------------------------------
 
     def _on_text(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
-        keyword = self.classifier.keyword(text)
-        if keyword is not None:
-            return self._on_intent(state, keyword, text, None)
-        if state.mode != "idle" and (match := _CHANGE.match(text)):
-            wanted = normalise(match.group(1))
-            if wanted in ("answer", "an answer", "answers", "my answers", "something"):
-                return self._change(state, None)
-            for slot in self.spec.slots:
-                words = {slot.title.lower(), slot.name.replace("_", " ")}
-                words |= set(slot.name.split("_")) - {"team"}  # "team" names two slots
-                if wanted in words:
-                    return self._change(state, slot.name)
-        vector = self.embedder.encode([text])[0]
-        intent = self.classifier.classify(text, vector).intent
-        in_form = state.mode == "form"
-        extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
-        frameworks = mentioned_frameworks(text, self.kb)
-        if len(frameworks) >= 2 and (intent == "compare" or _COMPARE.search(text)):
-            reply = replies.compare(self.kb, frameworks[0], frameworks[1])
-            return state, [reply, *self._pending(state)]
-        is_question = bool(_QUESTION.search(text))
-        # A question is a digression ("does Django have an admin?" names a slot phrase too)
-        # unless it answers the pending question ("what about serverless?").
-        asks = intent in ("ask", "compare") or (
-            bool(frameworks) and intent not in ("recommend", "out_of_scope")
-        )
-        answers_pending = in_form and state.requested_slot in extraction.values
-        if is_question and asks and not answers_pending:
-            return state, [self._answer(text, vector), *self._pending(state)]
-        if extraction:
+        meaning = self.interpreter.interpret(text, state)
+        return self._act(state, text, meaning)
+
+    def _act(
+        self, state: DialogueState, text: str, meaning: Meaning
+    ) -> tuple[DialogueState, list[Reply]]:
+        if meaning.act == "intent" and meaning.intent is not None:
+            return self.intents[meaning.intent](state, text, meaning.vector)
+        if meaning.act == "change":
+            return self._change(state, meaning.slot)
+        if meaning.act == "compare":
+            a, b = meaning.frameworks[:2]
+            return state, [messages.compare(self.kb, a, b), *self._pending(state)]
+        if meaning.act == "fill":
             if state.mode == "idle":
-                return self._start_form(state, extraction)
-            return self._update(state, extraction)
-        if intent in ("ask", "compare") or (intent is None and is_question and frameworks):
-            return state, [self._answer(text, vector), *self._pending(state)]
-        if intent is not None:
-            return self._on_intent(state, intent, text, vector)
-        if in_form:
+                return self._start_form(state, meaning.extraction)
+            return self._update(state, meaning.extraction)
+        if meaning.act == "unclear":
             # Not an answer and no known intent: chatter gets a short reply, a near miss the
             # slot's re-prompt.
-            result = self.retriever.search(text, k=1, vector=vector)
+            result = self.retriever.search(text, k=1, vector=meaning.vector)
             if not getattr(result, "in_scope", True):
-                return state, [replies.info(OUT_OF_SCOPE), *self._pending(state)]
+                return state, [messages.info(OUT_OF_SCOPE), *self._pending(state)]
             return state, [self._question(state, reprompt=True)]
-        return state, [self._answer(text, vector)]
+        return state, [self._answer(text, meaning.vector), *self._pending(state)]
 
-    def _on_intent(
-        self, state: DialogueState, intent: str, text: str, vector: np.ndarray | None
+    def _greet(
+        self, state: DialogueState, _: str, __: np.ndarray | None
     ) -> tuple[DialogueState, list[Reply]]:
-        in_form = state.mode == "form"
-        if intent == "skip":
-            return self._skip(state)
-        if intent == "back":
-            return self._back(state)
-        if intent == "restart":
-            return self._start_form(state, Extraction())
-        if intent == "cancel":
-            return self._cancel(state)
-        if intent == "help":
-            return state, [replies.help_reply(), *self._pending(state)]
-        if intent == "greet":
-            if in_form:
-                return state, [replies.info("Hi!"), *self._pending(state)]
-            return state, [replies.welcome()]
-        if intent == "thanks":
-            return state, [replies.info("You're welcome!"), *self._pending(state)]
-        if intent == "recommend":
-            if in_form:
-                return state, self._pending(state)
-            return self._start_form(state, Extraction())
-        if intent == "ask" or intent == "compare":
-            return state, [self._answer(text, vector), *self._pending(state)]
-        # out_of_scope
-        return state, [
-            replies.info(OUT_OF_SCOPE),
-            *(self._pending(state) or [replies.welcome()]),
-        ]
+        if state.mode == "form":
+            return state, [messages.info("Hi!"), *self._pending(state)]
+        return state, [messages.welcome()]
+
+    def _intent_recommend(
+        self, state: DialogueState, _: str, __: np.ndarray | None
+    ) -> tuple[DialogueState, list[Reply]]:
+        if state.mode == "form":
+            return state, self._pending(state)
+        return self._start_form(state, Extraction())
+
+    def _intent_ask(
+        self, state: DialogueState, text: str, vector: np.ndarray | None
+    ) -> tuple[DialogueState, list[Reply]]:
+        return state, [self._answer(text, vector), *self._pending(state)]
 
     def _answer(self, text: str, vector: np.ndarray | None) -> Reply:
         if vector is None:
             vector = self.embedder.encode([text])[0]
         result = self.retriever.search(text, k=3, vector=vector)
         if not getattr(result, "in_scope", True):
-            return replies.info(
+            return messages.info(
                 "I couldn't find that in the article: I know about Node.js, Django, Spring "
                 "Boot and their alternatives. Try /help."
             )
@@ -396,7 +351,7 @@ class Engine:
     ) -> tuple[DialogueState, list[Reply]]:
         fresh = DialogueState(mode="form", step=state.step)
         self._fill(fresh, extraction.values, extraction.negated)
-        said = replies.understood(self.spec, extraction.values, extraction.negated)
+        said = messages.understood(self.spec, extraction.values, extraction.negated)
         return self._advance(fresh, [said] if said else [])
 
     def _update(
@@ -410,7 +365,7 @@ class Engine:
         said = (
             None
             if direct
-            else replies.understood(self.spec, extraction.values, extraction.negated)
+            else messages.understood(self.spec, extraction.values, extraction.negated)
         )
         return self._advance(state, [said] if said else [])
 
@@ -429,12 +384,12 @@ class Engine:
             return state, [*out, self._question(state)]
         rec = self.advisor.recommend(state.slots, state.negated)
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
-        return state, [*out, replies.recommendation(self.kb, self.spec, rec)]
+        return state, [*out, messages.recommendation(self.kb, self.spec, rec)]
 
     def _skip(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         slot = state.requested_slot
         if state.mode != "form" or slot is None:
-            return state, [replies.info("There's no question to skip. /recommend starts one.")]
+            return state, [messages.info("There's no question to skip. /recommend starts one.")]
         if slot not in state.skipped:
             state.skipped.append(slot)
         if slot in state.history:
@@ -445,7 +400,7 @@ class Engine:
 
     def _back(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         if state.mode == "idle" or not state.history:
-            return state, [replies.info("There's nothing to go back to."), *self._pending(state)]
+            return state, [messages.info("There's nothing to go back to."), *self._pending(state)]
         slot = state.history.pop()
         state.slots.pop(slot, None)
         if slot in state.skipped:
@@ -456,7 +411,7 @@ class Engine:
 
     def _change(self, state: DialogueState, slot: str | None) -> tuple[DialogueState, list[Reply]]:
         if slot is None:
-            return state, [replies.change_menu(self.spec, state.slots, state.skipped)]
+            return state, [messages.change_menu(self.spec, state.slots, state.skipped)]
         if slot not in self.spec.slot_names:
             return self._bad_button(state)
         state.slots.pop(slot, None)
@@ -471,7 +426,7 @@ class Engine:
 
     def _cancel(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         if state.mode == "idle":
-            return state, [replies.info("Nothing to cancel.", options=replies.MENU)]
+            return state, [messages.info("Nothing to cancel.", options=messages.MENU)]
         return DialogueState(step=state.step + 1), [
-            replies.info("Cancelled. Your answers are forgotten.", options=replies.MENU)
+            messages.info("Cancelled. Your answers are forgotten.", options=messages.MENU)
         ]

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.advisor import Advisor, validate_rules
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.datafile import load_yaml
+from bot.form import load_form
 from bot.knowledge import load_knowledge
-from bot.nlu import SlotExtractor, load_intents
-
-DATA = REPO_ROOT / "tests" / "data"
+from bot.nlu import SlotExtractor
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +30,18 @@ class AdvisorScores:
         return self.correct / self.personas if self.personas else 0.0
 
 
-def evaluate(settings: Settings, data: Path = DATA) -> AdvisorScores:
-    """Run the labelled personas and slot utterances through extraction and the advisor."""
+SPLITS = ("dev", "test")
+
+
+def evaluate(settings: Settings, split: str = "dev", data: Path | None = None) -> AdvisorScores:
+    """Run one split of the labelled personas and slot utterances through the advisor."""
+    data = settings.datasets_dir if data is None else data
     kb = load_knowledge(settings.knowledge_dir)
-    spec = load_intents(settings.intents_dir)
+    spec = load_form(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
     extractor, advisor = SlotExtractor(spec), Advisor(kb, spec)
     misses: list[str] = []
-    personas = load_yaml(data / "personas.yaml").require("personas").items()
+    personas = load_yaml(data / f"personas.{split}.yaml").require("personas").items()
     correct = 0
     for node in personas:
         text = node.require("text").text()
@@ -50,7 +53,7 @@ def evaluate(settings: Settings, data: Path = DATA) -> AdvisorScores:
         else:
             misses.append(f"persona line {node.line}: picked {pick}, wanted {accept}: {text}")
     true_pos = predicted = expected = 0
-    utterances = load_yaml(data / "slot_utterances.yaml").require("utterances").items()
+    utterances = load_yaml(data / f"slot_utterances.{split}.yaml").require("utterances").items()
     for node in utterances:
         text = node.require("text").text()
         gold = {
@@ -89,13 +92,17 @@ def evaluate(settings: Settings, data: Path = DATA) -> AdvisorScores:
 
 
 def report(settings: Settings) -> str:
-    """The advisor section of `python -m bot eval`, as printable text."""
-    scores = evaluate(settings)
-    lines = [
-        "Advisor",
-        f"  persona accuracy: {scores.accuracy:.1%} ({scores.correct}/{scores.personas})",
-        f"  slot extraction: precision {scores.precision:.3f}, recall {scores.recall:.3f} "
-        f"({scores.utterances} utterances)",
-    ]
-    lines += [f"  miss: {m}" for m in scores.misses[:20]]
+    """The advisor section of `python -m bot eval` (dev and test), as printable text."""
+    lines = ["Advisor"]
+    misses: list[str] = []
+    for split in SPLITS:
+        scores = evaluate(settings, split)
+        lines += [
+            f"  {split:4}  persona accuracy: {scores.accuracy:.1%} "
+            f"({scores.correct}/{scores.personas}); slot extraction: precision "
+            f"{scores.precision:.3f}, recall {scores.recall:.3f} ({scores.utterances} utterances)",
+        ]
+        if split == "dev":
+            misses = list(scores.misses)
+    lines += [f"  dev miss: {m}" for m in misses[:30]]
     return "\n".join(lines)

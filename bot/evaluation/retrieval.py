@@ -1,4 +1,4 @@
-"""Retrieval quality on tests/data/questions.yaml: bm25, dense and hybrid, dev and test splits.
+"""Retrieval quality on datasets/questions.*.yaml: bm25, dense and hybrid, dev and test splits.
 
 Every question is encoded once and scored by BM25 once; each fusion is then plain arithmetic
 on those arrays, so trying a few hundred fusion settings on the dev split costs a second.
@@ -7,7 +7,7 @@ on those arrays, so trying a few hundred fusion settings on the dev split costs 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +55,7 @@ def load_questions(path: Path, kb: KnowledgeBase) -> list[Question]:
             for answer in answers:
                 if answer not in kb.by_id:
                     raise answers_node.error(f"unknown passage id '{answer}'")
-        elif node.get("answers") is not None:
+        elif node.get("answers") is not None and node.require("answers").texts():
             raise node.require("answers").error("an out-of-scope question has no answers")
         out.append(Question(text, frozenset(answers), in_scope, split, f"{path}:{node.line}"))
     return out
@@ -259,6 +259,7 @@ def retrieval_report(retriever: Retriever, questions: list[Question]) -> str:
     return "\n".join(lines)
 
 
-def report(retriever: Retriever, path: Path) -> str:
-    """Load the labelled set at `path` and return the retrieval report."""
-    return retrieval_report(retriever, load_questions(path, retriever.kb))
+def report(retriever: Retriever, paths: Sequence[Path]) -> str:
+    """Load the labelled sets at `paths` and return the retrieval report."""
+    questions = [q for path in paths for q in load_questions(path, retriever.kb)]
+    return retrieval_report(retriever, questions)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.nlu.spec import NluSpec
-from bot.retrieval.embedder import Embedder
+from bot.embedding import Embedder
+from bot.form import FormSpec
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class IntentResult:
 class IntentClassifier:
     """Nearest-example intent classifier over the examples declared in intents/intents.yaml."""
 
-    def __init__(self, spec: NluSpec, embedder: Embedder, cache_dir: Path | None = None) -> None:
+    def __init__(self, spec: FormSpec, embedder: Embedder, cache_dir: Path | None = None) -> None:
         self.spec = spec
         self._keywords = {kw: i.name for i in spec.intents for kw in i.keywords}
         self._labels = [i.name for i in spec.intents for _ in i.examples]
@@ -67,13 +67,6 @@ class IntentClassifier:
         if top < MIN_SCORE or top - second < MIN_MARGIN:
             return IntentResult(None, top, top - second)
         return IntentResult(name, top, top - second)
-
-    def scores(self, vector: np.ndarray) -> dict[str, float]:
-        """Best similarity per intent (for evaluation and debugging)."""
-        sims = self._vectors @ vector
-        best = np.full(len(self._names), -1.0)
-        np.maximum.at(best, self._label_index, sims)
-        return {n: float(best[i]) for i, n in enumerate(self._names)}
 
 
 def _cached_vectors(

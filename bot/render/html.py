@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from bot.dialogue.types import Citation, Part, Reply
+from bot.replies import Citation, Part, Reply
 
 # Telegram rejects a message over 4096 characters (counted in UTF-16 code units after entity
 # parsing); we count the markup too, which only errs on the safe side.

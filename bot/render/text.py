@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue.types import Citation, Part, Reply
+from bot.replies import Citation, Part, Reply
 
 
 def citation_text(citation: Citation, under: str = "") -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.embedding import Embedder
 from bot.knowledge import KnowledgeBase
-from bot.retrieval.embedder import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.embedding import Embedder
 from bot.knowledge import KnowledgeBase, Passage
 from bot.retrieval.cache import passage_vectors
-from bot.retrieval.embedder import Embedder
 from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
 from bot.retrieval.index_text import indexed_text
 from bot.retrieval.sparse import SparseIndex

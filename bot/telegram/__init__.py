@@ -59,16 +59,18 @@ def _check(aiogram: Any) -> None:
     """Parse and build what every bot does: updates, replies with buttons, the common calls."""
     user = {"id": 1, "is_bot": False, "first_name": "a"}
     message = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}
-    update = aiogram.types.Update.model_validate({
-        "update_id": 1,
-        "callback_query": {
-            "id": "1",
-            "from": user,
-            "chat_instance": "1",
-            "data": "x",
-            "message": {**message, "from": user},
-        },
-    })
+    update = aiogram.types.Update.model_validate(
+        {
+            "update_id": 1,
+            "callback_query": {
+                "id": "1",
+                "from": user,
+                "chat_instance": "1",
+                "data": "x",
+                "message": {**message, "from": user},
+            },
+        }
+    )
     assert update.callback_query is not None and update.callback_query.from_user.id == 1
     markup = aiogram.types.InlineKeyboardMarkup(
         inline_keyboard=[[aiogram.types.InlineKeyboardButton(text="a", callback_data="b")]]

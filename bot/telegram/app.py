@@ -20,8 +20,8 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 
-from bot.cli import UserError
 from bot.config import Settings
+from bot.errors import UserError
 from bot.telegram.conversation import Engine
 from bot.telegram.handlers import get_routers
 from bot.telegram.handlers.commands import bot_commands
@@ -306,8 +306,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     problem = storage_url_problem(settings.resolved_storage_url())
     if problem:  # fail fast, before spending seconds loading the model
         raise UserError(problem)
-    from bot.dialogue import build_engine
-    from bot.retrieval.embedder import load_embedder
+    from bot.embedding.minilm import load_embedder
+    from bot.wiring import build_engine
 
     # The model loads in a thread while the bot starts polling: /start, buttons and the form
     # answer at once, and turns that need the model wait for it (in their worker thread).

@@ -15,8 +15,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from pydantic import ValidationError
 
-from bot.dialogue.types import DialogueState, Reply, Turn
 from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
+from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.chart import render_chart
 from bot.telegram.keyboards import build_keyboard
 

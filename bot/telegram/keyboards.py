@@ -9,7 +9,7 @@ from collections.abc import Iterable, MutableMapping
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogue.types import Action, Option
+from bot.replies import Action, Option
 
 # Telegram drops a button whose callback_data exceeds 64 bytes.
 CALLBACK_DATA_LIMIT = 64
@@ -27,7 +27,6 @@ _CODES: dict[str, str] = {
     "menu": "m",
     "passage": "p",
     "chart": "g",
-    "confirm": "k",
 }
 _ACTIONS: dict[str, str] = {code: action for action, code in _CODES.items()}
 

@@ -17,14 +17,16 @@ from aiogram.methods.base import TelegramType
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
 # and callback answers do not.
-LIMITED_METHODS = frozenset({
-    "sendMessage",
-    "sendPhoto",
-    "sendDocument",
-    "editMessageText",
-    "editMessageReplyMarkup",
-    "editMessageCaption",
-})
+LIMITED_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+    }
+)
 # A per-chat schedule older than this many idle seconds equals a fresh one: forget it.
 _PRUNE_AT = 10_000
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.testing.bot_api import FakeBotAPI
-from bot.testing.harness import free_port
+from devkit.fake_bot_api import FakeBotAPI
+from devkit.harness import free_port
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +86,6 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
 def engine(embedder: Any) -> Any:
     """The real engine with the real model, built once per session (shares `embedder`)."""
     from bot.config import Settings
-    from bot.dialogue import build_engine
+    from bot.wiring import build_engine
 
     return build_engine(Settings(_env_file=None))  # type: ignore[call-arg]

@@ -1,4 +1,4 @@
-"""`python -m bot bench --json --chats 10`: every figure the issue names, as numbers."""
+"""`python -m benchmarks --json --chats 10`: every figure the issue names, as numbers."""
 
 import json
 import subprocess
@@ -16,7 +16,7 @@ FIELDS = {
 @pytest.mark.model
 def test_bench_json_has_every_figure_and_ratio():
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "bench", "--json", "--chats", "10"],
+        [sys.executable, "-m", "benchmarks", "--json", "--chats", "10"],
         capture_output=True,
         text=True,
         timeout=300,

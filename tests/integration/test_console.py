@@ -7,8 +7,10 @@ import io
 import pytest
 
 from bot.console import converse, parse_line
-from bot.dialogue import Engine, Option
-from bot.nlu import IntentClassifier, load_intents
+from bot.dialogue import Engine
+from bot.form import load_form
+from bot.nlu import IntentClassifier
+from bot.replies import Option
 
 
 def test_parse_line_numbers_labels_commands() -> None:
@@ -23,7 +25,7 @@ def test_parse_line_numbers_labels_commands() -> None:
 def engine(kb, embedder, repo, tmp_path) -> Engine:
     from bot.retrieval import build_retriever
 
-    spec = load_intents(repo / "intents")
+    spec = load_form(repo / "intents")
     retriever = build_retriever(kb, embedder, tmp_path)
     return Engine(kb, spec, embedder, retriever, IntentClassifier(spec, embedder))
 

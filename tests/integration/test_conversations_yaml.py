@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue import DialogueState, Engine, Option, Turn
-from bot.nlu import IntentClassifier, load_intents
+from bot.dialogue import Engine
+from bot.form import load_form
+from bot.nlu import IntentClassifier
 from bot.render.text import render_text
+from bot.replies import DialogueState, Option, Turn
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "conversations"
 
@@ -26,7 +28,7 @@ def _cases() -> list[tuple[str, dict]]:
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     from bot.retrieval import build_retriever
 
-    spec = load_intents(repo / "intents")
+    spec = load_form(repo / "intents")
     cache = tmp_path_factory.mktemp("index")
     retriever = build_retriever(kb, embedder, cache)
     return Engine(kb, spec, embedder, retriever, IntentClassifier(spec, embedder, cache))

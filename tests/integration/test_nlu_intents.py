@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu import IntentClassifier, load_intents
+from bot.form import load_form
+from bot.nlu import IntentClassifier
 
 
 @pytest.fixture(scope="module")
 def classifier(embedder, repo) -> IntentClassifier:
-    return IntentClassifier(load_intents(repo / "intents"), embedder)
+    return IntentClassifier(load_form(repo / "intents"), embedder)
 
 
 @pytest.mark.model

@@ -8,13 +8,13 @@ import pytest
 
 from bot.advisor import Advisor, Scorer, validate_rules
 from bot.datafile import DataError
+from bot.form import load_form
 from bot.knowledge import load_knowledge
-from bot.nlu import load_intents
 
 
 @pytest.fixture(scope="module")
 def spec(repo):
-    return load_intents(repo / "intents")
+    return load_form(repo / "intents")
 
 
 @pytest.fixture(scope="module")

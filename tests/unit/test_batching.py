@@ -3,7 +3,7 @@ import threading
 import numpy as np
 import pytest
 
-from bot.retrieval.batching import BatchingEmbedder, normalise_query
+from bot.embedding.batching import BatchingEmbedder, normalise_query
 
 
 class FakeEmbedder:

@@ -1,6 +1,6 @@
 """The bench's pure parts: percentiles, ratios and the targets' verdicts (no timing here)."""
 
-from bot.bench import Results, percentile, report_text, target_lines
+from benchmarks.bench import Results, percentile, report_text, target_lines
 
 
 def test_percentile_is_by_nearest_rank():

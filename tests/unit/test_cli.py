@@ -5,7 +5,7 @@ import pytest
 
 from bot.cli import build_parser, main
 
-SUBCOMMANDS = ["run", "chat", "ask", "recommend", "kb", "eval", "bench"]
+SUBCOMMANDS = ["run", "chat", "ask", "recommend", "kb", "eval"]
 
 
 def test_help_lists_every_subcommand(capsys):

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from bot.dialogue import DialogueState, Engine, Option, Reply, Turn
-from bot.dialogue.replies import info
-from bot.nlu import load_intents
+from bot.dialogue import Engine
+from bot.dialogue.messages import info
+from bot.form import load_form
+from bot.replies import DialogueState, Option, Reply, Turn
 
 
 class FakeEmbedder:
@@ -42,7 +43,7 @@ class FakeRetriever:
 
 @pytest.fixture(scope="module")
 def engine(kb, repo) -> Engine:
-    spec = load_intents(repo / "intents")
+    spec = load_form(repo / "intents")
     return Engine(
         kb,
         spec,

@@ -8,12 +8,13 @@ import shutil
 import pytest
 
 from bot.datafile import DataError
-from bot.nlu import SlotExtractor, load_intents
+from bot.form import load_form
+from bot.nlu import SlotExtractor
 
 
 @pytest.fixture(scope="module")
 def extractor(repo) -> SlotExtractor:
-    return SlotExtractor(load_intents(repo / "intents"))
+    return SlotExtractor(load_form(repo / "intents"))
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,6 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
     slots = tmp_path / "intents" / "slots.yaml"
     slots.write_text(slots.read_text().replace("label: Python\n", "label: " + "P" * 40 + "\n"))
     with pytest.raises(DataError) as err:
-        load_intents(tmp_path / "intents")
+        load_form(tmp_path / "intents")
     assert str(err.value).startswith(f"{slots}:")
     assert "longer than 32" in str(err.value)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.dialogue.types import Citation, Option, Part, Reply
 from bot.render.html import MESSAGE_LIMIT, render_html, utf16_len
-from bot.testing.bot_api import parse_html
+from bot.replies import Citation, Option, Part, Reply
+from devkit.fake_bot_api import parse_html
 
 CITE = Citation("wins.django", "Where <Each> Wins > Django", "article")
 

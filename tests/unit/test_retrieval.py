@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from bot.datafile import DataError
-from bot.dialogue.types import Reply
+from bot.dialogue.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage
 from bot.evaluation.retrieval import load_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.render.text import render_text
+from bot.replies import Reply
 from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
-from bot.retrieval.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage
 from bot.retrieval.cache import cache_path, passage_vectors
 from bot.retrieval.fusion import minmax, rrf, saturate
 from bot.retrieval.sparse import SparseIndex, stem, tokenize
@@ -194,7 +194,11 @@ def test_compose_passage_quotes_the_picked_passage(kb):
 
 
 def test_the_labelled_question_set_is_big_enough_and_valid(kb, repo):
-    questions = load_questions(repo / "tests" / "data" / "questions.yaml", kb)
+    questions = [
+        q
+        for split in ("dev", "test")
+        for q in load_questions(repo / "datasets" / f"questions.{split}.yaml", kb)
+    ]
     inside = [q for q in questions if q.in_scope]
     outside = [q for q in questions if not q.in_scope]
     assert len(inside) >= 120 and len(outside) >= 25
@@ -241,7 +245,7 @@ def test_markdown_knowledge_is_searched_and_cited_with_the_rest(repo, tmp_path):
 
 @pytest.mark.model
 def test_the_traced_model_encodes_as_sentence_transformers_does(embedder, kb):
-    from bot.retrieval.embedder import _st_encode
+    from bot.embedding.minilm import _st_encode
 
     assert embedder._forward is not None, "tracing failed: encoding fell back to eager"
     texts = ["Django", "Which framework suits a large Java team building long-lived services?"]

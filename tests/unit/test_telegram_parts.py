@@ -12,7 +12,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from PIL import Image
 
-from bot.dialogue.types import DialogueState, Option
+from bot.replies import DialogueState, Option
 from bot.telegram.chart import render_chart
 from bot.telegram.conversation import STATE_KEY, read_state
 from bot.telegram.keyboards import (
@@ -191,7 +191,7 @@ assert update.message.sticker.file_id == "f"
 
 
 def test_replies_that_fit_share_one_message_but_questions_charts_and_buttons_end_one() -> None:
-    from bot.dialogue.types import Part, Reply
+    from bot.replies import Part, Reply
     from bot.telegram.conversation import _joined
 
     def item(kind: str, text: str, markup: object = None, scores: dict | None = None) -> tuple:

@@ -9,25 +9,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BotCommand, Message
 
-from bot.dialogue.types import Turn
+from bot.dialogue.chat_commands import CHAT_COMMANDS
+from bot.replies import Turn
 from bot.telegram.conversation import Engine, converse
 from bot.telegram.handlers.common import chat_of
-
-# The menu Telegram shows next to the input field (set_my_commands); descriptions ≤ 256 chars.
-MENU: tuple[tuple[str, str], ...] = (
-    ("start", "What I can do"),
-    ("recommend", "Recommend a framework for your team"),
-    ("ask", "Ask a question about backend frameworks"),
-    ("compare", "Compare two frameworks side by side"),
-    ("sources", "The article I know and its sections"),
-    ("help", "How to talk to me"),
-    ("cancel", "Stop the current dialogue"),
-)
 
 
 def bot_commands() -> list[BotCommand]:
     """The command menu for set_my_commands."""
-    return [BotCommand(command=name, description=text) for name, text in MENU]
+    return [BotCommand(command=c.name, description=c.summary) for c in CHAT_COMMANDS if c.in_menu]
 
 
 async def cmd_any(

@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.dialogue.types import Option, Turn
+from bot.replies import Option, Turn
 from bot.telegram.conversation import (
     EXPIRED,
     REFS_KEY,

@@ -6,7 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.dialogue.types import Turn
+from bot.replies import Turn
 from bot.telegram.conversation import Engine, converse
 from bot.telegram.handlers.common import AddressedToBot, chat_of
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_process import BotProcess
+from support.bot_process import BotProcess
+from support.recording import RecordingEngine
 
-from bot.dialogue.types import DialogueState, Reply, Turn
-from bot.testing.bot_api import FakeBotAPI
-from bot.testing.harness import BotHarness
+from devkit.fake_bot_api import FakeBotAPI
+from devkit.harness import BotHarness
 
 
 @pytest.fixture
@@ -30,37 +28,6 @@ def processes() -> Iterator[list[BotProcess]]:
     yield started
     for process in started:
         process.stop()
-
-
-class RecordingEngine:
-    """The real engine, recording each turn and how many turns ever ran at once."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.turns: list[Turn] = []
-        self.running = 0
-        self.most_at_once = 0
-        self._lock = threading.Lock()
-
-    def needs_model(self, turn: Turn) -> bool:
-        """As the real engine."""
-        return bool(self.engine.needs_model(turn))
-
-    def prefetch(self, turn: Turn) -> Future[Any] | None:
-        """As the real engine."""
-        return self.engine.prefetch(turn)  # type: ignore[no-any-return]
-
-    def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
-        """The real engine's turn, counted."""
-        with self._lock:
-            self.turns.append(turn)
-            self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
-        try:
-            return self.engine.handle(state, turn)  # type: ignore[no-any-return]
-        finally:
-            with self._lock:
-                self.running -= 1
 
 
 @pytest.fixture

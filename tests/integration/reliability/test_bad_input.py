@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 import yaml
-from bot_process import dialogue, pending_question, stored
-from conftest import RecordingEngine
-from test_crash_restart import answers
+from support.bot_process import answers, dialogue, pending_question, stored
+from support.recording import RecordingEngine
 
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.harness import TEST_TOKEN, BotHarness
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.harness import TEST_TOKEN, BotHarness
 
 pytestmark = pytest.mark.model
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_process import REPO, subprocess_env
+from support.bot_process import REPO, subprocess_env
 
 # (file, the line to change, its replacement, what the error must say). Lines are found by
 # their text, so the cases survive edits elsewhere in the data.

@@ -10,30 +10,22 @@ import time
 from typing import Any
 
 import pytest
-from bot_process import BotProcess, dialogue, pending_question, start_polling, stored
+from support.bot_process import (
+    BotProcess,
+    answers,
+    dialogue,
+    pending_question,
+    start_polling,
+    stored,
+)
 
-from bot.testing.bot_api import FakeBotAPI, plain
+from devkit.fake_bot_api import FakeBotAPI, plain
 
 pytestmark = pytest.mark.model
 
 # Chats per process lifetime; each is at its own random step when the process is killed.
 CHATS_PER_KILL = 10
 FIRST_CHAT = 41_000
-
-
-def answers(question: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """A stored question's answer buttons as (callback_data, slot, value)."""
-    from bot.telegram.keyboards import OptionCallback
-
-    found = []
-    for row in question["markup"]["inline_keyboard"]:
-        for button in row:
-            data = button.get("callback_data", "")
-            if data.startswith("o:"):
-                option = OptionCallback.unpack(data)
-                if option.action == "a":
-                    found.append((data, option.slot, option.value))
-    return found
 
 
 async def open_form(api: FakeBotAPI, process: BotProcess, url: str, chat: int) -> dict[str, Any]:

@@ -6,10 +6,10 @@ import itertools
 import logging
 
 import pytest
-from bot_process import BotProcess, processes_log_clean
+from support.bot_process import BotProcess, processes_log_clean
 
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.harness import TEST_TOKEN, BotHarness, free_port
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.harness import TEST_TOKEN, BotHarness, free_port
 
 pytestmark = pytest.mark.model
 

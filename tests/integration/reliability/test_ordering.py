@@ -8,14 +8,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bot_process import dialogue
-from conftest import RecordingEngine
 from pydantic import SecretStr
+from support.bot_process import dialogue
+from support.recording import RecordingEngine
 
 from bot.telegram.app import create_bot, create_dispatcher, start_webhook
 from bot.telegram.storage import create_storage
-from bot.testing.bot_api import FakeBotAPI
-from bot.testing.harness import BotHarness, free_port, harness_settings
+from devkit.fake_bot_api import FakeBotAPI
+from devkit.harness import BotHarness, free_port, harness_settings
 
 pytestmark = pytest.mark.model
 
@@ -48,7 +48,7 @@ SCRIPT = [
 
 async def final_state(storage_url: str, chat: int) -> dict[str, Any]:
     """The chat's stored DialogueState as a dict."""
-    from bot_process import stored
+    from support.bot_process import stored
 
     return dialogue(await stored(storage_url, chat)).model_dump()
 

@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from bot_process import BotProcess, processes_log_clean, start_polling
-from conftest import RecordingEngine
+from support.bot_process import BotProcess, processes_log_clean, start_polling
+from support.recording import RecordingEngine
 
 from bot.telegram.middlewares import SLOW_DOWN
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.harness import TEST_TOKEN, BotHarness, buttons, last_with_buttons
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.harness import TEST_TOKEN, BotHarness, buttons, last_with_buttons
 
 pytestmark = pytest.mark.model
 

@@ -11,12 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.dialogue.types import DialogueState, Reply, Turn
 from bot.logs import SecretFilter
+from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.handlers.errors import SORRY
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import (
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.fake_engine import FakeEngine
+from devkit.harness import (
     TEST_TOKEN,
     BotHarness,
     serve_webhook,

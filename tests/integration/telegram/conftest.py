@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.testing.bot_api import FakeBotAPI
-from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import BotHarness
+from devkit.fake_bot_api import FakeBotAPI
+from devkit.fake_engine import FakeEngine
+from devkit.harness import BotHarness
 
 
 @pytest.fixture

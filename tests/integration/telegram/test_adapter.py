@@ -12,9 +12,9 @@ import pytest
 
 from bot.telegram import conversation
 from bot.telegram.handlers.errors import SORRY
-from bot.testing.bot_api import Call, FakeBotAPI, plain
-from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import TEST_TOKEN, BotHarness, buttons, last_with_buttons
+from devkit.fake_bot_api import Call, FakeBotAPI, plain
+from devkit.fake_engine import FakeEngine
+from devkit.harness import TEST_TOKEN, BotHarness, buttons, last_with_buttons
 
 CHAT = 77
 GROUP = -100777

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.harness import BotHarness, buttons, harness_settings, last_with_buttons
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.harness import BotHarness, buttons, harness_settings, last_with_buttons
 
 pytestmark = pytest.mark.model
 

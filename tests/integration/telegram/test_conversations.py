@@ -12,8 +12,8 @@ import pytest
 
 from bot.telegram import conversation
 from bot.telegram.handlers.errors import SORRY
-from bot.testing.bot_api import Call, FakeBotAPI, plain
-from bot.testing.harness import BotHarness, buttons, last_with_buttons
+from devkit.fake_bot_api import Call, FakeBotAPI, plain
+from devkit.harness import BotHarness, buttons, last_with_buttons
 
 pytestmark = pytest.mark.model
 
@@ -61,7 +61,7 @@ async def dialogue_until_pick(harness: BotHarness, api: FakeBotAPI) -> dict[str,
         assert message is not None, "no question with buttons"
         if pick(message, "chart"):
             return message
-        button = pick(message, "answer", "confirm", "skip")
+        button = pick(message, "answer", "skip")
         assert button is not None, buttons(message)
         calls = await press(harness, api, message, button[1])
         assert_clean(calls)

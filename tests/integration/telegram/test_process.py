@@ -7,10 +7,10 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from bot_process import BotProcess, start_polling
+from support.bot_process import BotProcess, start_polling
 
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.harness import TEST_TOKEN, buttons, last_with_buttons
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.harness import TEST_TOKEN, buttons, last_with_buttons
 
 CHAT = 31337
 

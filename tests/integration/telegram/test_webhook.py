@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from bot.cli import main
-from bot.testing.bot_api import FakeBotAPI, plain
-from bot.testing.fake_engine import FakeEngine
-from bot.testing.harness import TEST_TOKEN, serve_webhook, text_update
+from devkit.fake_bot_api import FakeBotAPI, plain
+from devkit.fake_engine import FakeEngine
+from devkit.harness import TEST_TOKEN, serve_webhook, text_update
 
 SECRET = "s3cret-Token_42"
 

@@ -16,7 +16,7 @@ from bot.telegram.app import create_bot, create_dispatcher, run_polling, start_w
 from bot.telegram.conversation import Engine
 from bot.telegram.middlewares import InFlight
 from bot.telegram.storage import create_storage
-from bot.testing.bot_api import Call, FakeBotAPI
+from devkit.fake_bot_api import Call, FakeBotAPI
 
 # A token shaped like @BotFather's (aiogram validates the shape); it means nothing anywhere.
 TEST_TOKEN = "123456789:AAtestTOKENtestTOKENtestTOKENtestTOK"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.advisor import Recommendation
-from bot.dialogue.types import Citation, Option, Part, Reply
+from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
-from bot.nlu.spec import NluSpec, Slot
+from bot.replies import Citation, Option, Part, Reply
 
 WELCOME = (
     "I help teams choose a backend framework (Node.js, Django, Spring Boot and friends), "
@@ -61,7 +59,7 @@ def help_reply() -> Reply:
 
 
 def question(
-    spec: NluSpec,
+    spec: FormSpec,
     kb: KnowledgeBase,
     slot: Slot,
     negated: list[str],
@@ -90,7 +88,7 @@ def question(
 
 
 def understood(
-    spec: NluSpec, values: dict[str, str], negated: dict[str, list[str]]
+    spec: FormSpec, values: dict[str, str], negated: dict[str, list[str]]
 ) -> Reply | None:
     """'Here is what I understood' with a Change button per slot, or None when nothing was."""
     if not values and not negated:
@@ -109,7 +107,7 @@ def understood(
     return Reply("info", tuple(parts), rows)
 
 
-def change_menu(spec: NluSpec, slots: dict[str, str], skipped: list[str]) -> Reply:
+def change_menu(spec: FormSpec, slots: dict[str, str], skipped: list[str]) -> Reply:
     """The answered (and skipped) slots as buttons, to pick one to change."""
     buttons = []
     for slot in spec.slots:
@@ -125,7 +123,7 @@ def change_menu(spec: NluSpec, slots: dict[str, str], skipped: list[str]) -> Rep
     )
 
 
-def recommendation(kb: KnowledgeBase, spec: NluSpec, rec: Recommendation) -> Reply:
+def recommendation(kb: KnowledgeBase, spec: FormSpec, rec: Recommendation) -> Reply:
     """The recommendation reply: first part exactly 'Recommendation: <name>'."""
     parts = [Part("heading", f"Recommendation: {rec.pick.name}")]
     verdict = "close call" if rec.close_call else "clear pick"
@@ -252,19 +250,3 @@ def sources(kb: KnowledgeBase) -> Reply:
             ):
                 parts.append(Part("bullet", p.section[-1], cite(kb, p.id)))
     return Reply("info", tuple(parts))
-
-
-def passage_reply(kb: KnowledgeBase, passage_id: str) -> Reply:
-    """One passage quoted with its citation."""
-    passage = kb.passage(passage_id)
-    return Reply("answer", (Part("quote", passage.text, cite(kb, passage.id)),))
-
-
-def answer_from_hits(result: Any, kb: KnowledgeBase) -> Reply:
-    """A fallback answer: the best hits quoted (bot.retrieval.answer does this properly)."""
-    hits = list(getattr(result, "hits", []))[:2]
-    if not hits:
-        return info("I couldn't find that in the article.")
-    return Reply(
-        "answer", tuple(Part("quote", h.passage.text, cite(kb, h.passage.id)) for h in hits)
-    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dialogue.types import Citation, Option, Part, Reply
 from bot.knowledge import KnowledgeBase, Passage
+from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
 
 # A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.

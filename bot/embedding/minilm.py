@@ -1,4 +1,4 @@
-"""Sentence embeddings: the Embedder protocol and the bundled all-MiniLM-L6-v2."""
+"""The bundled all-MiniLM-L6-v2 sentence-embedding model, on the CPU."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -24,15 +24,6 @@ _CHECK_TEXTS = (
     ["one text alone"],
     ["same length", "same length"],
 )
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors, one row per text."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class MiniLMEmbedder:
@@ -201,13 +192,31 @@ def release_memory() -> None:
 
 
 _shared: MiniLMEmbedder | None = None
+_shared_args: tuple[bool, int | None] | None = None
 _shared_lock = threading.Lock()
 
 
 def load_embedder(background: bool = False, torch_threads: int | None = None) -> MiniLMEmbedder:
-    """The process-wide MiniLM embedder, loaded on first use (in a thread with `background`)."""
-    global _shared
+    """The process-wide MiniLM embedder, loaded on first use (in a thread with `background`).
+
+    A later call asking for other torch threads raises ValueError (None: whatever was loaded):
+    the model is loaded once, and silently keeping the first call's would hide the mistake.
+    """
+    global _shared, _shared_args
     with _shared_lock:
         if _shared is None:
             _shared = MiniLMEmbedder(background=background, torch_threads=torch_threads)
-        return _shared
+            _shared_args = (background, torch_threads)
+        elif (
+            torch_threads is not None
+            and _shared_args is not None
+            and _shared_args[1] != torch_threads
+        ):
+            raise ValueError(
+                f"the model is already loaded with torch_threads={_shared_args[1]}, "
+                f"not {torch_threads}"
+            )
+        shared = _shared
+    if not background:
+        shared.wait()  # a caller that asked for a loaded model gets one, whoever loaded it first
+    return shared

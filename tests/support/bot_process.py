@@ -14,11 +14,11 @@ from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.dialogue.types import DialogueState
+from bot.replies import DialogueState
 from bot.telegram.conversation import QUESTION_KEY, STATE_KEY
 from bot.telegram.storage import create_storage
-from bot.testing.bot_api import FakeBotAPI
-from bot.testing.harness import TEST_TOKEN
+from devkit.fake_bot_api import FakeBotAPI
+from devkit.harness import TEST_TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
 # Loading torch and the model on a busy 2-core machine can take a while; waits end early.
@@ -157,3 +157,18 @@ def processes_log_clean(process: BotProcess, token: str) -> None:
     log = process.log()
     assert token not in log and token.split(":", 1)[1] not in log, "the token was logged"
     assert "Traceback" not in log, log
+
+
+def answers(question: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A stored question's answer buttons as (callback_data, slot, value)."""
+    from bot.telegram.keyboards import OptionCallback
+
+    found = []
+    for row in question["markup"]["inline_keyboard"]:
+        for button in row:
+            data = button.get("callback_data", "")
+            if data.startswith("o:"):
+                option = OptionCallback.unpack(data)
+                if option.action == "a":
+                    found.append((data, option.slot, option.value))
+    return found

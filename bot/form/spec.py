@@ -79,7 +79,7 @@ class Intent:
 
 
 @dataclass(frozen=True, slots=True)
-class NluSpec:
+class FormSpec:
     """Everything intents/ declares; `content_hash` keys the cached example vectors."""
 
     intents: tuple[Intent, ...]
@@ -166,7 +166,7 @@ def _slot(node: Node) -> Slot:
     )
 
 
-def load_intents(directory: Path) -> NluSpec:
+def load_form(directory: Path) -> FormSpec:
     """Read intents.yaml and slots.yaml from `directory`; a DataError (file:line) on a fault."""
     if not directory.is_dir():
         raise DataError(directory, 1, "intents directory not found")
@@ -195,4 +195,4 @@ def load_intents(directory: Path) -> NluSpec:
         slots.append(slot)
     if not slots:
         raise DataError(slots_path, 1, "no slots declared")
-    return NluSpec(tuple(intents), tuple(slots), digest.hexdigest()[:16], slots_path)
+    return FormSpec(tuple(intents), tuple(slots), digest.hexdigest()[:16], slots_path)

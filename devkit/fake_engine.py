@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 
-from bot.dialogue.types import Citation, DialogueState, Option, Part, Reply, Turn
+from bot.replies import Citation, DialogueState, Option, Part, Reply, Turn
 
 SLOTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "team_language": (

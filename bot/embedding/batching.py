@@ -19,7 +19,8 @@ from concurrent.futures import Future, InvalidStateError
 
 import numpy as np
 
-from bot.retrieval.embedder import Embedder, release_memory
+from bot.embedding.base import Embedder
+from bot.embedding.minilm import release_memory
 
 # A model that finished a shared pass this recently is serving many chats: the next query
 # queues for a batch instead of running alone. Without this, a flood ran as passes of 1 and 15
@@ -98,9 +99,12 @@ class BatchingEmbedder:
             computed = {key: future.result() for key, future in missing.items()}
             for key, vector in computed.items():
                 self._store(key, vector)
-        return np.stack([
-            row if row is not None else computed[key] for key, row in zip(keys, rows, strict=True)
-        ])
+        return np.stack(
+            [
+                row if row is not None else computed[key]
+                for key, row in zip(keys, rows, strict=True)
+            ]
+        )
 
     def prefetch(self, text: str) -> Future[np.ndarray]:
         """Queue `text` for the next forward pass without blocking; its vector is then cached.

@@ -8,15 +8,16 @@ import sys
 
 from bot.advisor.justify import Advisor
 from bot.advisor.scoring import validate_rules
-from bot.cli import UserError
 from bot.config import Settings
-from bot.dialogue import replies
+from bot.dialogue import messages
+from bot.errors import UserError
+from bot.form import FormSpec, load_form
 from bot.knowledge import load_knowledge
-from bot.nlu import NluSpec, SlotExtractor, load_intents
+from bot.nlu import SlotExtractor
 from bot.render.text import render_text
 
 
-def parse_assignments(assignments: list[str], spec: NluSpec) -> dict[str, str]:
+def parse_assignments(assignments: list[str], spec: FormSpec) -> dict[str, str]:
     """`--set SLOT=VALUE` pairs, checked against intents/; UserError naming the bad one."""
     fixed: dict[str, str] = {}
     for item in assignments:
@@ -36,7 +37,7 @@ def parse_assignments(assignments: list[str], spec: NluSpec) -> dict[str, str]:
 def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
     """Print a pick for each description (text, or one a line from stdin with '-')."""
     kb = load_knowledge(settings.knowledge_dir)
-    spec = load_intents(settings.intents_dir)
+    spec = load_form(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
     fixed = parse_assignments(args.assignments, spec)
     if args.text == ["-"]:
@@ -56,5 +57,5 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
         else:
             if n:
                 print("\n" + "=" * 40 + "\n")
-            print(render_text(replies.recommendation(kb, spec, rec), numbered_options=False))
+            print(render_text(messages.recommendation(kb, spec, rec), numbered_options=False))
     return 0

@@ -1,4 +1,4 @@
-"""The echo bot: aiogram's own ceiling on the bench harness (`python -m bot.testing.echo_bot`).
+"""The echo bot: aiogram's own ceiling on the bench harness (`python -m benchmarks.echo_bot`).
 
 It polls exactly as `python -m bot run` does and answers every message with its text and
 every button press with a message, with none of the advisor's work.

@@ -1,4 +1,4 @@
-"""`python -m bot bench`: speed measured as ratios against floors measured in the same run.
+"""`python -m benchmarks` (`make bench`): speed as ratios against floors from the same run.
 
 Floors: the model alone (encode), a process that only imports torch and loads the model
 (start-up, memory), and an echo bot on the same Bot API harness (end-to-end throughput).
@@ -107,9 +107,9 @@ class Results:
 
 def bench_in_process(settings: Settings, results: Results, questions: list[str]) -> None:
     """encode, ask and button latencies, in this process."""
-    from bot.dialogue import build_engine
-    from bot.dialogue.types import DialogueState, Turn
-    from bot.retrieval.embedder import load_embedder
+    from bot.embedding.minilm import load_embedder
+    from bot.replies import DialogueState, Turn
+    from bot.wiring import build_engine
 
     model = load_embedder()
     model.encode(["warm up"])
@@ -181,7 +181,7 @@ def bench_model_ceiling(results: Results, questions: list[str], chats: int) -> N
     Updates per second if the bot did nothing but that: the most any bot with this model
     could reach on the e2e mix, to read e2e_updates_per_s and echo_updates_per_s against.
     """
-    from bot.retrieval.embedder import load_embedder
+    from bot.embedding.minilm import load_embedder
 
     model = load_embedder()
     texts = [wave_question(questions, chats, n, w) for w in (1, 2) for n in range(0, chats, 2)]
@@ -249,8 +249,8 @@ async def bench_e2e(
     settings: Settings, results: Results, questions: list[str], chats: int
 ) -> None:
     """Cold start, end-to-end throughput and latency, and memory, over loopback HTTP."""
-    from bot.testing.bot_api import FakeBotAPI
-    from bot.testing.harness import TEST_TOKEN
+    from devkit.fake_bot_api import FakeBotAPI
+    from devkit.harness import TEST_TOKEN
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -266,7 +266,7 @@ async def bench_e2e(
         }
         echo_api = FakeBotAPI()
         env["TELEGRAM_API_URL"] = await echo_api.start()
-        echo = _spawn(["-m", "bot.testing.echo_bot"], env)
+        echo = _spawn(["-m", "benchmarks.echo_bot"], env)
         try:
             await echo_api.wait_for(lambda c: c.method == "getUpdates", timeout=60)
             echo_rate, _ = await _waves(echo_api, chats, questions, echo=True)
@@ -309,7 +309,7 @@ def load_questions(repo: Path, limit: int = 120) -> list[str]:
     """Distinct in-scope questions from the labelled set, so no answer comes from a cache."""
     import yaml
 
-    data: Any = yaml.safe_load((repo / "tests" / "data" / "questions.yaml").read_text())
+    data: Any = yaml.safe_load((repo / "datasets" / "questions.dev.yaml").read_text())
     items = data.get("questions", data) if isinstance(data, dict) else data
     questions = [item["question"] for item in items if item.get("in_scope", True)]
     return list(dict.fromkeys(questions))[:limit]

@@ -1,0 +1,26 @@
+"""`python -m bot eval`: retrieval and advisor quality on the labelled sets in DATASETS_DIR."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.config import Settings
+from bot.errors import UserError
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the retrieval report, then the advisor's; exit status 0."""
+    from bot.embedding.minilm import load_embedder
+    from bot.evaluation import advisor, retrieval
+    from bot.knowledge import load_knowledge
+    from bot.retrieval import build_retriever
+
+    files = sorted(settings.datasets_dir.glob("questions.*.yaml"))
+    if not files:
+        raise UserError(f"no labelled questions (questions.*.yaml) in {settings.datasets_dir}")
+    kb = load_knowledge(settings.knowledge_dir)
+    retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
+    print(retrieval.report(retriever, files), flush=True)
+    print()
+    print(advisor.report(settings), flush=True)
+    return 0

@@ -1,0 +1,124 @@
+"""What a free-text message means, given where the conversation is: one `interpret` call.
+
+The policy that used to live in the engine's text handler: exact keywords first, then "change
+the X", then intent, slot values and named frameworks read together. The engine only acts on
+the `Meaning` it gets back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from bot.form import FormSpec
+from bot.knowledge import KnowledgeBase
+from bot.nlu.frameworks import mentioned_frameworks
+from bot.nlu.intents import IntentClassifier, normalise
+from bot.nlu.slots import Extraction, SlotExtractor
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bot.embedding import Embedder
+    from bot.replies import DialogueState
+
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
+    r"should|will|tell me)\b",
+    re.IGNORECASE,
+)
+# "change the team size", "edit my answers": the words for the Change buttons.
+_CHANGE = re.compile(
+    r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+_ANY_ANSWER = frozenset({"answer", "an answer", "answers", "my answers", "something"})
+_COMPARE = re.compile(
+    r"\bvs\.?\b|\bversus\b|\bcompare\b|\bdifference between\b|\bor\b", re.IGNORECASE
+)
+
+# intent: a named intent (skip, greet, ...); change: re-ask `slot` (None: the list);
+# compare: `frameworks` side by side; ask: answer from the article; fill: slot values;
+# unclear: in the form, neither an answer nor anything else we know.
+Act = Literal["intent", "change", "compare", "ask", "fill", "unclear"]
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a message asks for, with what was read out of it on the way."""
+
+    act: Act
+    intent: str | None = None
+    slot: str | None = None
+    frameworks: tuple[str, ...] = ()
+    extraction: Extraction = field(default_factory=Extraction)
+    vector: np.ndarray | None = None
+
+
+class Interpreter:
+    """Reads free text with the intent classifier, the slot extractor and the framework names."""
+
+    def __init__(
+        self,
+        spec: FormSpec,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        classifier: IntentClassifier,
+        extractor: SlotExtractor,
+    ) -> None:
+        self.spec, self.kb, self.embedder = spec, kb, embedder
+        self.classifier, self.extractor = classifier, extractor
+
+    def needs_model(self, text: str) -> bool:
+        """True when `interpret(text, ...)` runs the embedder (no exact keyword)."""
+        return self.classifier.keyword(text) is None
+
+    def _change(self, text: str) -> tuple[bool, str | None]:
+        """(True, slot or None for "any answer") when `text` asks to change an answer."""
+        match = _CHANGE.match(text)
+        if not match:
+            return False, None
+        wanted = normalise(match.group(1))
+        if wanted in _ANY_ANSWER:
+            return True, None
+        for slot in self.spec.slots:
+            words = {slot.title.lower(), slot.name.replace("_", " ")}
+            words |= set(slot.name.split("_")) - {"team"}  # "team" names two slots
+            if wanted in words:
+                return True, slot.name
+        return False, None
+
+    def interpret(self, text: str, state: DialogueState) -> Meaning:
+        """The meaning of `text` in `state` (mode and pending question matter)."""
+        keyword = self.classifier.keyword(text)
+        if keyword is not None:
+            return Meaning("intent", intent=keyword)
+        if state.mode != "idle":
+            change, slot = self._change(text)
+            if change:
+                return Meaning("change", slot=slot)
+        vector = self.embedder.encode([text])[0]
+        intent = self.classifier.classify(text, vector).intent
+        in_form = state.mode == "form"
+        extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
+        frameworks = tuple(mentioned_frameworks(text, self.kb))
+        if len(frameworks) >= 2 and (intent == "compare" or _COMPARE.search(text)):
+            return Meaning("compare", frameworks=frameworks, vector=vector)
+        is_question = bool(_QUESTION.search(text))
+        # A question is a digression ("does Django have an admin?" names a slot phrase too)
+        # unless it answers the pending question ("what about serverless?").
+        asks = intent in ("ask", "compare") or (
+            bool(frameworks) and intent not in ("recommend", "out_of_scope")
+        )
+        answers_pending = in_form and state.requested_slot in extraction.values
+        if (is_question and asks and not answers_pending) or (
+            not extraction
+            and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
+        ):
+            return Meaning("ask", frameworks=frameworks, vector=vector)
+        if extraction:
+            return Meaning("fill", extraction=extraction, frameworks=frameworks, vector=vector)
+        if intent is not None:
+            return Meaning("intent", intent=intent, vector=vector)
+        return Meaning("unclear" if in_form else "ask", frameworks=frameworks, vector=vector)

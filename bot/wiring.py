@@ -1,0 +1,31 @@
+"""The composition root: builds the engine from settings (data, model, retriever, classifier)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.dialogue import Engine
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Load knowledge/, intents/, the model and the retriever; validate rules against slots."""
+    from bot.advisor import validate_rules
+    from bot.dialogue import Engine
+    from bot.embedding.batching import BatchingEmbedder
+    from bot.embedding.minilm import load_embedder
+    from bot.form import load_form
+    from bot.knowledge import load_knowledge
+    from bot.nlu import IntentClassifier
+    from bot.retrieval import build_retriever
+
+    kb = load_knowledge(settings.knowledge_dir)
+    spec = load_form(settings.intents_dir)
+    validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
+    # Chats encode from worker threads; the batcher lets them share forward passes.
+    embedder = BatchingEmbedder(load_embedder())
+    cache_dir = settings.data_dir / "index"
+    retriever = build_retriever(kb, embedder, cache_dir)
+    classifier = IntentClassifier(spec, embedder, cache_dir)
+    return Engine(kb, spec, embedder, retriever, classifier)
