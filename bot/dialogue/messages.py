@@ -177,7 +177,7 @@ def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
     for p in kb.passages:
         if p.kind != "bullet":
             continue
-        if "Watch out for" in p.section:
+        if p.role == "watch-out":
             if fid in p.frameworks or p.section[:-1] == home:
                 watch.append(p.id)
         elif fid in p.frameworks or p.id == framework.source:

@@ -6,13 +6,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from bot.datafile import DataError, Node, load_yaml
 from bot.knowledge.markdown import markdown_passages
 from bot.knowledge.models import (
+    ROLES,
     Framework,
     KnowledgeBase,
     Passage,
+    Role,
     Rule,
     Source,
     Table,
@@ -57,31 +60,44 @@ def _frameworks(node: Node, inherited: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(own.texts()) if own is not None else inherited
 
 
+def _role(node: Node, inherited: Role) -> Role:
+    own = node.get("role")
+    if own is None:
+        return inherited
+    role = own.text()
+    if role not in ROLES:
+        raise own.error(f"role must be one of {', '.join(ROLES)}, got '{role}'")
+    return cast(Role, role)
+
+
 def _read_section(
     node: Node,
     parents: tuple[str, ...],
     inherited: tuple[str, ...],
     out: _Builder,
     parent_id: str | None = None,
+    inherited_role: Role = "overview",
 ) -> list[str]:
     """Add the passages of one section (and its subsections); return the section's text lines."""
     section_id = _check_id(node.require("id"))
     path = (*parents, node.require("title").text())
     frameworks = _frameworks(node, inherited)
+    role = _role(node, inherited_role)
     where = f"{node.path.name}:{node.line}"
     lines: list[str] = []
     section_node = node
     start = len(out.passages)
     table = node.get("table")
     if table is not None:
-        lines += _read_table(table, section_id, path, frameworks, out)
+        lines += _read_table(table, section_id, path, frameworks, out, role)
     for bullet in (node.get("bullets") or Node([], node.path, node.line)).items():
         bullet_id = _check_id(bullet.require("id"))
         text = bullet.require("text").text()
         fws = _frameworks(bullet, frameworks)
         origin = f"{bullet.path.name}:{bullet.line}"
         out.add(
-            bullet, Passage(bullet_id, out.source, path, text, "bullet", fws, origin, section_id)
+            bullet,
+            Passage(bullet_id, out.source, path, text, "bullet", fws, origin, section_id, role),
         )
         sentences = split_sentences(text)
         if len(sentences) > 1:
@@ -95,17 +111,19 @@ def _read_section(
                     fws,
                     origin,
                     bullet_id,
+                    role,
                 )
                 out.add(bullet, passage)
         lines.append(f"- {text}")
     for child in (node.get("sections") or Node([], node.path, node.line)).items():
-        child_lines = _read_section(child, path, frameworks, out, section_id)
+        child_lines = _read_section(child, path, frameworks, out, section_id, role)
         title = child.require("title").text()
         lines.append(f"{title}: " + "; ".join(line.lstrip("- ") for line in child_lines))
     if not lines:
         raise node.error(f"section '{section_id}' has no bullets, table or subsections")
+    text = "\n".join(lines)
     passage = Passage(
-        section_id, out.source, path, "\n".join(lines), "section", frameworks, where, parent_id
+        section_id, out.source, path, text, "section", frameworks, where, parent_id, role
     )
     out.add(section_node, passage)
     # The section passage goes before its children, so passages read in article order.
@@ -114,7 +132,12 @@ def _read_section(
 
 
 def _read_table(
-    node: Node, section_id: str, path: tuple[str, ...], frameworks: tuple[str, ...], out: _Builder
+    node: Node,
+    section_id: str,
+    path: tuple[str, ...],
+    frameworks: tuple[str, ...],
+    out: _Builder,
+    role: Role,
 ) -> list[str]:
     columns = {key: value.text() for key, value in node.require("columns").mapping().items()}
     lines = []
@@ -143,6 +166,7 @@ def _read_table(
                 frameworks,
                 origin,
                 section_id,
+                role,
             ),
         )
         for column, cell in cells.items():
@@ -158,6 +182,7 @@ def _read_table(
                     (column,),
                     f"{cells_node.path.name}:{cells_node.mapping()[column].line}",
                     f"{section_id}.{row_id}",
+                    role,
                 ),
             )
         lines.append(row_text)
@@ -294,9 +319,12 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
                 .require("source")
                 .error(f"rule '{rule.id}' cites unknown passage '{rule.source}'")
             )
+    glosses = _read_glosses(directory / "glosses.yaml", by_id)
     digest = hashlib.sha256()
     for passage in passages:
         digest.update(f"{passage.id}\x1f{passage.index_text}\x1e".encode())
+        for gloss in glosses.get(passage.id, ()):
+            digest.update(f"{gloss}\x1e".encode())
     return KnowledgeBase(
         sources=tuple(sources),
         passages=tuple(passages),
@@ -305,4 +333,20 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         rules=tuple(rules),
         content_hash=digest.hexdigest()[:16],
         by_id=by_id,
+        glosses=glosses,
     )
+
+
+def _read_glosses(path: Path, by_id: dict[str, Passage]) -> dict[str, tuple[str, ...]]:
+    """knowledge/glosses.yaml: passage id -> other phrasings of what it answers (optional)."""
+    if not path.is_file():
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for passage_id, node in load_yaml(path).require("glosses").mapping().items():
+        if passage_id not in by_id:
+            raise node.error(f"glosses for unknown passage '{passage_id}'")
+        texts = tuple(t.strip() for t in node.texts())
+        if not texts or not all(texts):
+            raise node.error(f"glosses of '{passage_id}' must be a list of non-empty texts")
+        out[passage_id] = texts
+    return out

@@ -6,6 +6,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PassageKind = Literal["section", "row", "cell", "bullet", "sentence", "paragraph"]
+# What a passage says, from its section's `role` in the data (not from the heading's words).
+Role = Literal[
+    "table", "strength", "watch-out", "heuristic", "underrated", "bottom-line", "overview"
+]
+ROLES: tuple[Role, ...] = (
+    "table", "strength", "watch-out", "heuristic", "underrated", "bottom-line", "overview",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +29,7 @@ class Passage:
     # The passage this one is part of (a bullet's section, a sentence's bullet, a cell's row),
     # so an answer can avoid quoting a bullet and its own section both.
     parent: str | None = None
+    role: Role = "overview"
 
     @property
     def section_label(self) -> str:
@@ -103,6 +111,8 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     content_hash: str
     by_id: dict[str, Passage] = field(default_factory=dict)
+    # Passage id -> other ways of saying what it answers (knowledge/glosses.yaml).
+    glosses: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""
