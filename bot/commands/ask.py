@@ -12,8 +12,7 @@ from bot.config import Settings
 from bot.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.knowledge import KnowledgeBase
-    from bot.retrieval.retriever import RetrievalResult, Retriever
+    from bot.dialogue.answer import Answer, Answerer
 
 
 def _questions(args: argparse.Namespace) -> Iterator[str]:
@@ -28,52 +27,52 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
     yield question
 
 
-def _retriever(settings: Settings) -> Retriever:
+def _answerer(settings: Settings) -> Answerer:
+    from bot.dialogue.answer import Answerer
     from bot.embedding.minilm import load_embedder
     from bot.knowledge import load_knowledge
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
-    return build_retriever(kb, load_embedder(), settings.data_dir / "index")
+    return Answerer(kb, build_retriever(kb, load_embedder(), settings.data_dir / "index"))
 
 
-def answer_json(result: RetrievalResult, kb: KnowledgeBase) -> dict[str, Any]:
-    """The `ask --json` object for one result (no passages when out of scope)."""
-    from bot.dialogue.answer import compose_answer
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The `ask --json` object for one answer (no passages when declined)."""
     from bot.render.text import render_text
 
     return {
-        "question": result.query,
-        "in_scope": result.in_scope,
-        "answer": render_text(compose_answer(result, kb)),
+        "question": answer.question,
+        "in_scope": answer.in_scope,
+        "answer_line": answer.answer_line,
+        "answer": render_text(answer.reply),
         "passages": [
             {
-                "id": hit.passage.id,
-                "section": hit.passage.section_label,
-                "text": hit.passage.text,
-                "score": round(hit.score, 4),
+                "id": passage.id,
+                "section": passage.section_label,
+                "text": passage.text,
+                "score": round(score, 4),
             }
-            for hit in (result.hits if result.in_scope else [])
+            for passage, score in zip(answer.passages, answer.scores, strict=True)
         ],
     }
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each question (one, or one per stdin line with '-'); exit status 0."""
-    from bot.dialogue.answer import compose_answer
     from bot.render.text import render_text
 
     if args.k < 1:
         raise UserError(f"ask: -k must be at least 1, got {args.k}")
-    retriever = _retriever(settings)
+    answerer = _answerer(settings)
     first = True
     for question in _questions(args):
-        result = retriever.search(question, k=args.k)
+        answer = answerer.answer(question, k=args.k)
         if args.json:
-            print(json.dumps(answer_json(result, retriever.kb), ensure_ascii=False), flush=True)
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         else:
             if not first:
                 print()
-            print(render_text(compose_answer(result, retriever.kb)), flush=True)
+            print(render_text(answer.reply), flush=True)
         first = False
     return 0

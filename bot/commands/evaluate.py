@@ -10,8 +10,9 @@ from bot.errors import UserError
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Print the retrieval report, then the advisor's; exit status 0."""
+    from bot.dialogue.answer import Answerer
     from bot.embedding.minilm import load_embedder
-    from bot.evaluation import advisor, retrieval
+    from bot.evaluation import advisor, answers, retrieval
     from bot.knowledge import load_knowledge
     from bot.retrieval import build_retriever
 
@@ -20,7 +21,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"no labelled questions (questions.*.yaml) in {settings.datasets_dir}")
     kb = load_knowledge(settings.knowledge_dir)
     retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
-    print(retrieval.report(retriever, files), flush=True)
+    questions = [q for path in files for q in retrieval.load_questions(path, kb)]
+    outcomes = answers.judge(Answerer(kb, retriever), questions)
+    print(answers.report(outcomes), flush=True)
+    for line in answers.misses(outcomes):
+        print(f"  dev miss: {line}")
+    print()
+    print(retrieval.retrieval_report(retriever, questions), flush=True)
     print()
     print(advisor.report(settings), flush=True)
     return 0

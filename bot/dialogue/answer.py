@@ -1,10 +1,23 @@
-"""Retrieval results as replies: quoted passages under their sections, each with a citation."""
+"""Answers to free-form questions: retrieval, scope, comparisons, then quoted passages.
+
+`Answerer.answer` is the one path a question takes, from the engine (Telegram, console) and
+from `ask` alike; `Answer` carries the reply and what `ask --json` and `eval` report.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
 from bot.knowledge import KnowledgeBase, Passage
+from bot.knowledge.mentions import compared_pair
 from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bot.dialogue.engine import Retriever
 
 # A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.
 MAX_ANSWER_CHARS = 1200
@@ -133,3 +146,52 @@ def compose_passage(kb: KnowledgeBase, passage_id: str) -> Reply:
             parts=(Part("paragraph", "That passage is no longer in the knowledge base."),),
         )
     return _quotes(kb, [kb.passage(passage_id)])
+
+
+AnswerKind = Literal["answer", "comparison", "decline", "choices"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A question's reply, and what it showed: passages best first, scope, the answer line."""
+
+    question: str
+    reply: Reply
+    kind: AnswerKind
+    in_scope: bool
+    passages: tuple[Passage, ...] = ()
+    scores: tuple[float, ...] = ()
+    answer_line: str | None = None
+
+
+class Answerer:
+    """Answers questions from the knowledge base through a retriever."""
+
+    def __init__(self, kb: KnowledgeBase, retriever: Retriever) -> None:
+        self.kb, self.retriever = kb, retriever
+
+    def comparison(self, first: str, second: str, question: str = "") -> Answer:
+        """The side-by-side comparison of two frameworks, as an Answer."""
+        from bot.dialogue.messages import compare, compared_passages
+
+        reply = compare(self.kb, first, second)
+        shown = tuple(self.kb.passage(p) for p in compared_passages(self.kb, first, second))
+        return Answer(question, reply, "comparison", True, shown, tuple(1.0 for _ in shown))
+
+    def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
+        """The answer to `text` (`vector`: its embedding when already computed)."""
+        pair = compared_pair(text, self.kb)
+        if pair is not None:
+            return self.comparison(*pair, question=text)
+        result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
+        reply = compose_answer(result, self.kb)
+        if not result.in_scope or not result.hits:
+            return Answer(text, reply, "decline", False)
+        return Answer(
+            text,
+            reply,
+            "choices" if reply.options and reply.options[0][0].action == "passage" else "answer",
+            True,
+            tuple(hit.passage for hit in result.hits),
+            tuple(hit.score for hit in result.hits),
+        )

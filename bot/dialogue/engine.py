@@ -21,8 +21,8 @@ from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.mentions import mentioned_frameworks
 from bot.nlu import Extraction, IntentClassifier, SlotExtractor
-from bot.nlu.frameworks import mentioned_frameworks
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.replies import Action, DialogueState, Option, Reply, Turn
 
@@ -41,7 +41,6 @@ class Retriever(Protocol):
     def search(self, query: str, k: int = 3, *, vector: np.ndarray | None = None) -> Any: ...
 
 
-Composer = Callable[[Any, KnowledgeBase], Reply]
 PassageComposer = Callable[[KnowledgeBase, str], Reply]
 
 
@@ -62,8 +61,8 @@ class Engine:
         embedder: Embedder,
         retriever: Retriever,
         classifier: IntentClassifier | None = None,
-        compose_answer: Composer = answer.compose_answer,
         compose_passage: PassageComposer = answer.compose_passage,
+        answerer: answer.Answerer | None = None,
     ) -> None:
         self.kb, self.spec, self.embedder, self.retriever = kb, spec, embedder, retriever
         self.scorer = Scorer(kb, spec)
@@ -71,7 +70,7 @@ class Engine:
         self.extractor = SlotExtractor(spec)
         classifier = classifier or IntentClassifier(spec, embedder)
         self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor)
-        self._compose_answer = compose_answer
+        self.answerer = answerer or answer.Answerer(kb, retriever)
         self._compose_passage = compose_passage
         # One handler per button action, chat command and intent: the tables are the lists.
         self.buttons: dict[Action, ButtonHandler] = {
@@ -278,7 +277,7 @@ class Engine:
             return self._change(state, meaning.slot)
         if meaning.act == "compare":
             a, b = meaning.frameworks[:2]
-            return state, [messages.compare(self.kb, a, b), *self._pending(state)]
+            return state, [self.answerer.comparison(a, b).reply, *self._pending(state)]
         if meaning.act == "fill":
             if state.mode == "idle":
                 return self._start_form(state, meaning.extraction)
@@ -312,15 +311,7 @@ class Engine:
         return state, [self._answer(text, vector), *self._pending(state)]
 
     def _answer(self, text: str, vector: np.ndarray | None) -> Reply:
-        if vector is None:
-            vector = self.embedder.encode([text])[0]
-        result = self.retriever.search(text, k=3, vector=vector)
-        if not getattr(result, "in_scope", True):
-            return messages.info(
-                "I couldn't find that in the article: I know about Node.js, Django, Spring "
-                "Boot and their alternatives. Try /help."
-            )
-        return self._compose_answer(result, self.kb)
+        return self.answerer.answer(text, vector).reply
 
     # -- the form ----------------------------------------------------------------------------
 

@@ -185,6 +185,15 @@ def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
     return wins, watch
 
 
+def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
+    """The passage ids a comparison quotes, in the order it shows them."""
+    out: list[str] = [kb.table.rows[0].passage.rsplit(".", 1)[0]]
+    for fid in (first, second):
+        wins, watch = _wins(kb, fid)
+        out += [p for p in wins[:4] + watch if p not in out]
+    return out
+
+
 def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
     """Two frameworks side by side: the article's table, where each wins, watch-outs."""
     a, b = kb.frameworks[first], kb.frameworks[second]

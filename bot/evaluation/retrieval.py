@@ -33,6 +33,9 @@ class Question:
     in_scope: bool
     split: str
     origin: str
+    category: str = "legacy"
+    # yes / no, or the framework id a which-one question should name (None: not settled).
+    verdict: str | None = None
 
 
 def load_questions(path: Path, kb: KnowledgeBase) -> list[Question]:
@@ -57,7 +60,19 @@ def load_questions(path: Path, kb: KnowledgeBase) -> list[Question]:
                     raise answers_node.error(f"unknown passage id '{answer}'")
         elif node.get("answers") is not None and node.require("answers").texts():
             raise node.require("answers").error("an out-of-scope question has no answers")
-        out.append(Question(text, frozenset(answers), in_scope, split, f"{path}:{node.line}"))
+        category = node.get("category")
+        verdict = node.get("verdict")
+        out.append(
+            Question(
+                text,
+                frozenset(answers),
+                in_scope,
+                split,
+                f"{path}:{node.line}",
+                category.text() if category is not None else "legacy",
+                str(verdict.value).lower() if verdict is not None else None,
+            )
+        )
     return out
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.nlu.frameworks import mentioned_frameworks
+from bot.knowledge.mentions import COMPARE, mentioned_frameworks
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.slots import Extraction, SlotExtractor
 
@@ -34,9 +34,6 @@ _CHANGE = re.compile(
     re.IGNORECASE,
 )
 _ANY_ANSWER = frozenset({"answer", "an answer", "answers", "my answers", "something"})
-_COMPARE = re.compile(
-    r"\bvs\.?\b|\bversus\b|\bcompare\b|\bdifference between\b|\bor\b", re.IGNORECASE
-)
 
 # intent: a named intent (skip, greet, ...); change: re-ask `slot` (None: the list);
 # compare: `frameworks` side by side; ask: answer from the article; fill: slot values;
@@ -103,7 +100,7 @@ class Interpreter:
         in_form = state.mode == "form"
         extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
         frameworks = tuple(mentioned_frameworks(text, self.kb))
-        if len(frameworks) >= 2 and (intent == "compare" or _COMPARE.search(text)):
+        if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
             return Meaning("compare", frameworks=frameworks, vector=vector)
         is_question = bool(_QUESTION.search(text))
         # A question is a digression ("does Django have an admin?" names a slot phrase too)

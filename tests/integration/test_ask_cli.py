@@ -12,12 +12,17 @@ import pytest
 
 from bot.cli import main
 
+# Subprocesses run from other directories: make them import this checkout's code, not
+# whatever checkout the venv's editable install points at.
+CHECKOUT = str(Path(__file__).resolve().parents[2])
+
 pytestmark = pytest.mark.model
 
 
 def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": CHECKOUT,
         "DATA_DIR": str(data_dir),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -40,7 +45,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 def check_contract(line: str) -> dict:
     answer = json.loads(line)
-    assert set(answer) == {"question", "in_scope", "answer", "passages"}
+    assert set(answer) == {"question", "in_scope", "answer_line", "answer", "passages"}
     assert isinstance(answer["question"], str) and isinstance(answer["in_scope"], bool)
     assert isinstance(answer["answer"], str) and answer["answer"]
     for passage in answer["passages"]:
@@ -100,7 +105,12 @@ def test_kb_check_summarises_without_importing_torch(data_dir):
         "import sys\nfrom bot.cli import main\nstatus = main(['kb', 'check'])\n"
         "assert 'torch' not in sys.modules, 'kb check imported torch'\nsys.exit(status)\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": CHECKOUT,
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+    }
     check = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=data_dir
     )

@@ -1,9 +1,14 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.cli import build_parser, main
+
+# Subprocesses run from other directories: make them import this checkout's code, not
+# whatever checkout the venv's editable install points at.
+CHECKOUT = str(Path(__file__).resolve().parents[2])
 
 SUBCOMMANDS = ["run", "chat", "ask", "recommend", "kb", "eval"]
 
@@ -36,7 +41,12 @@ def test_help_does_not_import_torch():
     [("", "BOT_TOKEN is not set"), ("not-a-token", "BOT_TOKEN is malformed")],
 )
 def test_run_without_a_usable_token_says_so_and_exits_2(token, expected, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": token, "DATA_DIR": str(tmp_path)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": CHECKOUT,
+        "BOT_TOKEN": token,
+        "DATA_DIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         capture_output=True,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bot.dialogue import Engine
+from bot.dialogue.answer import Answer, Answerer
 from bot.dialogue.messages import info
 from bot.form import load_form
 from bot.replies import DialogueState, Option, Reply, Turn
@@ -41,6 +42,19 @@ class FakeRetriever:
         return FakeResult(query, [])
 
 
+class FakeAnswerer:
+    """Answers every question with "answer to <question>"; compares as the real one does."""
+
+    def __init__(self, kb) -> None:
+        self.real = Answerer(kb, FakeRetriever())
+
+    def answer(self, text, vector=None, k=3) -> Answer:
+        return Answer(text, info(f"answer to {text}"), "answer", True)
+
+    def comparison(self, first, second, question=""):
+        return self.real.comparison(first, second, question)
+
+
 @pytest.fixture(scope="module")
 def engine(kb, repo) -> Engine:
     spec = load_form(repo / "intents")
@@ -49,7 +63,7 @@ def engine(kb, repo) -> Engine:
         spec,
         FakeEmbedder(),
         FakeRetriever(),
-        compose_answer=lambda result, kb: info(f"answer to {result.query}"),
+        answerer=FakeAnswerer(kb),  # type: ignore[arg-type]
         compose_passage=lambda kb, pid: info(pid),
     )
 

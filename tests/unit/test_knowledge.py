@@ -12,6 +12,10 @@ import pytest
 
 from bot.knowledge import DataError, load_knowledge
 
+# Subprocesses run from other directories: make them import this checkout's code, not
+# whatever checkout the venv's editable install points at.
+CHECKOUT = str(Path(__file__).resolve().parents[2])
+
 ARTICLE = """\
 source:
   id: article
@@ -222,7 +226,12 @@ def test_a_missing_directory_is_an_error(tmp_path):
 def test_kb_check_reports_a_broken_file_in_one_line_with_status_2(tmp_path):
     directory = write_kb(tmp_path / "knowledge")
     (directory / "rules.yaml").write_text(RULES.replace("source: wins.admin", "source: nope"))
-    env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "KNOWLEDGE_DIR": str(directory)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": CHECKOUT,
+        "DATA_DIR": str(tmp_path),
+        "KNOWLEDGE_DIR": str(directory),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "kb", "check"],
         capture_output=True,

@@ -1,11 +1,11 @@
-"""Which frameworks a message names ("Django vs Spring Boot", "golang or rust")."""
+"""Which frameworks a message names ("Django vs Spring Boot", "golang or rust"), and pairs."""
 
 from __future__ import annotations
 
 import functools
 import re
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.models import KnowledgeBase
 
 # Language names are aliases of a framework in frameworks.yaml ("java" -> Spring Boot) but in
 # a question they name a language, not a framework to compare.
@@ -44,3 +44,16 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase) -> list[str]:
         if fid not in out:
             out.append(fid)
     return out
+
+
+COMPARE = re.compile(
+    r"\bvs\.?\b|\bversus\b|\bcompare\b|\bdifference between\b|\bor\b", re.IGNORECASE
+)
+
+
+def compared_pair(text: str, kb: KnowledgeBase) -> tuple[str, str] | None:
+    """The two frameworks "X vs Y", "X or Y for ...", "compare X and Y" names, or None."""
+    frameworks = mentioned_frameworks(text, kb)
+    if len(frameworks) >= 2 and COMPARE.search(text):
+        return frameworks[0], frameworks[1]
+    return None
