@@ -33,6 +33,30 @@ DECLINE = (
 )
 
 
+COVERS = (
+    "It compares Node.js, Django and Spring Boot, plus FastAPI, NestJS, Quarkus/Micronaut "
+    "and Go/Rust."
+)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def decline_uncovered(names: tuple[str, ...]) -> Reply:
+    """The decline of a question about technologies the article does not cover."""
+    return Reply(
+        kind="answer",
+        parts=(Part("paragraph", f"The article doesn't cover {_names(names)}. {COVERS}"),),
+        options=(
+            (
+                Option("Recommend a framework", "menu", value="recommend"),
+                Option("Compare two", "menu", value="compare"),
+            ),
+        ),
+    )
+
+
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
     return a == b or a in kb.ancestors(b) or b in kb.ancestors(a)
 
@@ -184,9 +208,26 @@ class Answerer:
         if pair is not None:
             return self.comparison(*pair, question=text)
         result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
-        reply = compose_answer(result, self.kb)
         if not result.in_scope or not result.hits:
-            return Answer(text, reply, "decline", False)
+            if result.uncovered:
+                return Answer(text, decline_uncovered(result.uncovered), "decline", False)
+            return Answer(text, compose_answer(result, self.kb), "decline", False)
+        reply = compose_answer(result, self.kb)
+        line = None
+        if not result.topical:
+            names = tuple(self.kb.frameworks[f].name for f in result.frameworks)
+            line = (
+                "The article doesn't answer that directly. "
+                f"Here is what it says about {_names(names)}:"
+            )
+        notes = []
+        if result.uncovered:
+            notes.append(
+                f"The article doesn't cover {_names(result.uncovered)}: this answers the rest."
+            )
+        if line or notes:
+            lead = tuple(Part("paragraph", t) for t in (line, *notes) if t)
+            reply = Reply(reply.kind, lead + reply.parts, reply.options, reply.scores)
         return Answer(
             text,
             reply,
@@ -194,4 +235,5 @@ class Answerer:
             True,
             tuple(hit.passage for hit in result.hits),
             tuple(hit.score for hit in result.hits),
+            line,
         )

@@ -11,6 +11,7 @@ from bot.knowledge.models import (
     Source,
     Table,
     TableRow,
+    Technology,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Source",
     "Table",
     "TableRow",
+    "Technology",
     "detect_frameworks",
     "load_knowledge",
     "split_sentences",

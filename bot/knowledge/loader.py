@@ -20,6 +20,7 @@ from bot.knowledge.models import (
     Source,
     Table,
     TableRow,
+    Technology,
 )
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -320,6 +321,13 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
                 .error(f"rule '{rule.id}' cites unknown passage '{rule.source}'")
             )
     glosses = _read_glosses(directory / "glosses.yaml", by_id)
+    uncovered = _read_uncovered(directory / "uncovered.yaml", frameworks)
+    # Knowledge that speaks of a catalogued technology covers it (a Markdown note on
+    # Kubernetes): only what no passage names stays uncovered.
+    said = " ".join(p.text for p in passages)
+    uncovered = tuple(
+        t for t in uncovered if not any(_word_in(alias, said) for alias in t.aliases)
+    )
     digest = hashlib.sha256()
     for passage in passages:
         digest.update(f"{passage.id}\x1f{passage.index_text}\x1e".encode())
@@ -334,7 +342,39 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         content_hash=digest.hexdigest()[:16],
         by_id=by_id,
         glosses=glosses,
+        uncovered=uncovered,
     )
+
+
+def _word_in(phrase: str, text: str) -> bool:
+    return (
+        re.search(rf"(?<![\w.#+]){re.escape(phrase)}(?![\w#+])", text, re.IGNORECASE) is not None
+    )
+
+
+def _read_uncovered(path: Path, frameworks: dict[str, Framework]) -> tuple[Technology, ...]:
+    """knowledge/uncovered.yaml: technologies the knowledge does not cover (optional)."""
+    if not path.is_file():
+        return ()
+    covered = {name.lower() for f in frameworks.values() for name in (f.id, f.name, *f.aliases)}
+    out: list[Technology] = []
+    seen: set[str] = set()
+    for node in load_yaml(path).require("uncovered").items():
+        name = node.require("name").text()
+        aliases_node = node.require("aliases")
+        aliases = tuple(a.strip().lower() for a in aliases_node.texts())
+        for alias in aliases:
+            if not alias or alias in covered:
+                raise aliases_node.error(
+                    f"'{alias}' names a framework the knowledge covers (frameworks.yaml)"
+                    if alias
+                    else "empty alias"
+                )
+            if alias in seen:
+                raise aliases_node.error(f"alias '{alias}' is listed twice")
+            seen.add(alias)
+        out.append(Technology(name, aliases))
+    return tuple(out)
 
 
 def _read_glosses(path: Path, by_id: dict[str, Passage]) -> dict[str, tuple[str, ...]]:

@@ -21,12 +21,16 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
 
 
-def mentioned_frameworks(text: str, kb: KnowledgeBase) -> list[str]:
-    """Framework ids named in `text`, in order of first mention, each once."""
+def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) -> list[str]:
+    """Framework ids named in `text`, in order of first mention, each once.
+
+    Language names ("java", "typescript") count only with `languages`: they name a framework
+    for scope ("what does the article say about Kotlin?"), not for a comparison.
+    """
     names: list[tuple[str, str]] = []
     for fid, framework in kb.frameworks.items():
         for name in {framework.name.lower(), fid, *framework.aliases}:
-            if name not in _LANGUAGE_WORDS:
+            if languages or name not in _LANGUAGE_WORDS:
                 names.append((name, fid))
     names.sort(key=lambda item: (-len(item[0]), item[0]))
     taken: list[tuple[int, int, str]] = []
@@ -57,3 +61,29 @@ def compared_pair(text: str, kb: KnowledgeBase) -> tuple[str, str] | None:
     if len(frameworks) >= 2 and COMPARE.search(text):
         return frameworks[0], frameworks[1]
     return None
+
+
+@functools.cache
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    body = re.escape(alias).replace(r"\ ", r"[\s-]+")
+    return re.compile(rf"(?<![\w.#+]){body}(?![\w#+])", re.IGNORECASE)
+
+
+def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
+    """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
+    lowered = text.lower()
+    found: list[tuple[int, int, str]] = []
+    for tech in kb.uncovered:
+        for alias in sorted(tech.aliases, key=len, reverse=True):
+            if alias.split()[0] not in lowered:  # a cheap test first, as for frameworks
+                continue
+            for m in _alias_pattern(alias).finditer(text):
+                if any(m.start() < end and start < m.end() for start, end, _ in found):
+                    continue
+                found.append((m.start(), m.end(), tech.name))
+    found.sort()
+    names: list[tuple[str, tuple[int, int]]] = []
+    for start, end, name in found:
+        if name not in {n for n, _ in names}:
+            names.append((name, (start, end)))
+    return names

@@ -68,6 +68,14 @@ class Framework:
 
 
 @dataclass(frozen=True, slots=True)
+class Technology:
+    """A well-known technology the knowledge does not cover (knowledge/uncovered.yaml)."""
+
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TableRow:
     id: str
     label: str
@@ -113,6 +121,7 @@ class KnowledgeBase:
     by_id: dict[str, Passage] = field(default_factory=dict)
     # Passage id -> other ways of saying what it answers (knowledge/glosses.yaml).
     glosses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uncovered: tuple[Technology, ...] = ()
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""

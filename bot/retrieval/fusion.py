@@ -50,6 +50,8 @@ class Fusion:
     rrf_k: float = 60.0
     threshold: float = 0.0
     margin: float = 0.0
+    # The scope bar for a query that names a technology the knowledge lacks.
+    uncovered_threshold: float = 1.0
 
     @property
     def needs_dense(self) -> bool:

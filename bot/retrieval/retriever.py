@@ -9,6 +9,7 @@ import numpy as np
 
 from bot.embedding import Embedder
 from bot.knowledge import KnowledgeBase, Passage
+from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered
 from bot.retrieval.cache import passage_vectors
 from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
 from bot.retrieval.index_text import indexed_text
@@ -35,6 +36,11 @@ class RetrievalResult:
     hits: list[Hit]
     in_scope: bool
     close_call: bool
+    # Frameworks the query names (never declined), and technologies the knowledge lacks.
+    frameworks: tuple[str, ...] = ()
+    uncovered: tuple[str, ...] = ()
+    # The best passage cleared the scope threshold on its own (not just a framework's name).
+    topical: bool = True
 
 
 class Retriever:
@@ -51,6 +57,7 @@ class Retriever:
         self.kb, self.embedder, self.fusion = kb, embedder, fusion
         self.vectors, self.sparse = vectors, sparse
         self.related = _relatives(kb)
+        self._index = {p.id: n for n, p in enumerate(kb.passages)}
 
     def with_fusion(self, fusion: Fusion) -> Retriever:
         """The same index searched with another fusion (no re-encoding)."""
@@ -93,14 +100,28 @@ class Retriever:
     def _search(self, query: str, k: int, vector: np.ndarray | None) -> RetrievalResult:
         dense, bm25 = self.component_scores(query, vector)
         fused = self.fusion.scores(dense, bm25)
+        scope = self.fusion.scope_score(dense, bm25, fused) if query.strip() else 0.0
+        named = tuple(mentioned_frameworks(query, self.kb, languages=True))
+        uncovered = tuple(name for name, _ in mentioned_uncovered(query, self.kb))
+        topical = scope >= self.fusion.threshold
         order = np.argsort(-fused, kind="stable")
+        if named and not topical:
+            # Nothing answers the question itself, and a framework the article names is never
+            # declined: lead with where the article speaks of each one best (its `source`).
+            first = list(dict.fromkeys(self._index[self.kb.frameworks[f].source] for f in named))
+            order = np.array(first + [i for i in order if i not in first])
         hits = [Hit(self.kb.passages[i], float(fused[i])) for i in order[: max(k, 0)]]
-        in_scope = bool(query.strip()) and (
-            self.fusion.scope_score(dense, bm25, fused) >= self.fusion.threshold
-        )
+        if named:
+            in_scope = True
+        elif uncovered:
+            # "Is Kafka good for real-time?" matches the article's words but asks about Kafka:
+            # only a much closer match than usual means the article answers part of it.
+            in_scope = scope >= self.fusion.uncovered_threshold
+        else:
+            in_scope = topical
         gap = self.runner_up_gap(fused, order)
-        close_call = in_scope and gap is not None and gap < self.fusion.margin
-        return RetrievalResult(query, hits, in_scope, close_call)
+        close_call = in_scope and topical and gap is not None and gap < self.fusion.margin
+        return RetrievalResult(query, hits, in_scope, close_call, named, uncovered, topical)
 
 
 def _relatives(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
