@@ -172,6 +172,8 @@ def compose_passage(kb: KnowledgeBase, passage_id: str) -> Reply:
     return _quotes(kb, [kb.passage(passage_id)])
 
 
+# How far a table row must lead every other passage of a comparison to be read out first.
+ROW_MARGIN = 0.04
 AnswerKind = Literal["answer", "comparison", "decline", "choices"]
 
 
@@ -194,19 +196,63 @@ class Answerer:
     def __init__(self, kb: KnowledgeBase, retriever: Retriever) -> None:
         self.kb, self.retriever = kb, retriever
 
-    def comparison(self, first: str, second: str, question: str = "") -> Answer:
-        """The side-by-side comparison of two frameworks, as an Answer."""
+    def comparison(
+        self, first: str, second: str, question: str = "", vector: np.ndarray | None = None
+    ) -> Answer:
+        """The side-by-side comparison of two frameworks, as an Answer.
+
+        Its passages are ranked by relevance to `question`, so "node or spring for operations"
+        lists the operational-maturity row first, and the answer line reads that row out.
+        """
         from bot.dialogue.messages import compare, compared_passages
 
         reply = compare(self.kb, first, second)
-        shown = tuple(self.kb.passage(p) for p in compared_passages(self.kb, first, second))
-        return Answer(question, reply, "comparison", True, shown, tuple(1.0 for _ in shown))
+        ids = compared_passages(self.kb, first, second)
+        if question:
+            relevance = self.retriever.relevance(question, vector)
+            ids.sort(key=lambda pid: -relevance.get(pid, 0.0))
+            scores = tuple(relevance.get(pid, 0.0) for pid in ids)
+        else:
+            scores = tuple(1.0 for _ in ids)
+        shown = tuple(self.kb.passage(p) for p in ids)
+        line = None
+        if question and shown:
+            row = shown[0].id if shown[0].kind == "row" else shown[0].parent
+            others = [s for p, s in zip(shown, scores, strict=True) if row not in (p.id, p.parent)]
+            # Read a row out only when the question is clearly about it: "node vs django"
+            # scores every row within 0.02 of the next; an aspect lifts its row 0.06 clear.
+            if not others or scores[0] - max(others) >= ROW_MARGIN:
+                line = self._row_line(shown[0], first, second)
+        if line:
+            reply = Reply(reply.kind, (Part("paragraph", line), *reply.parts), reply.options)
+        return Answer(question, reply, "comparison", True, shown, scores, line)
+
+    def _row_line(self, passage: Passage, first: str, second: str) -> str | None:
+        """'On hiring, the article's table says Django: Large; Spring Boot: Large in ...'."""
+        from bot.dialogue.messages import _column
+
+        row = next(
+            (
+                r
+                for r in self.kb.table.rows
+                if passage.id in (r.passage, *(f"{r.passage}.{c}" for c in r.cells))
+            ),
+            None,
+        )
+        if row is None:
+            return None
+        said = []
+        for fid in (first, second):
+            column = _column(self.kb, fid)
+            if column:
+                said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
+        return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
         pair = compared_pair(text, self.kb)
         if pair is not None:
-            return self.comparison(*pair, question=text)
+            return self.comparison(*pair, question=text, vector=vector)
         result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
         if not result.in_scope or not result.hits:
             if result.uncovered:

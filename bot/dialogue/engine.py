@@ -40,6 +40,8 @@ class Retriever(Protocol):
 
     def search(self, query: str, k: int = 3, *, vector: np.ndarray | None = None) -> Any: ...
 
+    def relevance(self, query: str, vector: np.ndarray | None = None) -> dict[str, float]: ...
+
 
 PassageComposer = Callable[[KnowledgeBase, str], Reply]
 

@@ -186,34 +186,42 @@ def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
 
 
 def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
-    """The passage ids a comparison quotes, in the order it shows them."""
-    out: list[str] = [kb.table.rows[0].passage.rsplit(".", 1)[0]]
+    """The passage ids a comparison shows: the table's rows and cells, wins, watch-outs."""
+    columns = [_column(kb, fid) for fid in (first, second)]
+    out: list[str] = []
+    for row in kb.table.rows:
+        out.append(row.passage)
+        out += [f"{row.passage}.{c}" for c in columns if c and f"{row.passage}.{c}" in kb.by_id]
     for fid in (first, second):
         wins, watch = _wins(kb, fid)
         out += [p for p in wins[:4] + watch if p not in out]
     return out
 
 
+def _column(kb: KnowledgeBase, fid: str) -> str | None:
+    """The table column that speaks for framework `fid` (NestJS: the Node.js column)."""
+    fw = kb.frameworks[fid]
+    if fw.id in kb.table.columns:
+        return fw.id
+    column = next(
+        (
+            c
+            for c in kb.table.columns
+            if kb.frameworks[c].family == fw.family
+            and kb.frameworks[c].source == kb.frameworks[fw.id].source
+        ),
+        None,
+    )
+    if column is None and fw.family == "node":
+        column = "node"
+    return column
+
+
 def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
     """Two frameworks side by side: the article's table, where each wins, watch-outs."""
     a, b = kb.frameworks[first], kb.frameworks[second]
-    columns = []
-    for fw in (a, b):
-        column = fw.id if fw.id in kb.table.columns else None
-        if column is None:
-            # NestJS, Express, Hono, Fastify are in the article's Node.js column.
-            column = next(
-                (
-                    c
-                    for c in kb.table.columns
-                    if kb.frameworks[c].family == fw.family
-                    and kb.frameworks[c].source == kb.frameworks[fw.id].source
-                ),
-                None,
-            )
-            if column is None and fw.family == "node":
-                column = "node"
-        columns.append(column)
+    # NestJS, Express, Hono, Fastify are in the article's Node.js column.
+    columns = [_column(kb, fid) for fid in (first, second)]
     parts = [Part("heading", f"{a.name} vs {b.name}")]
     if any(columns):
         header = (

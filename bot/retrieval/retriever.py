@@ -69,6 +69,13 @@ class Retriever:
             vector = self.embedder.encode([query])[0]
         return self._search(query, k, vector)
 
+    def relevance(self, query: str, vector: np.ndarray | None = None) -> dict[str, float]:
+        """The fused score of every passage for `query`, by passage id."""
+        if vector is None and self.fusion.needs_dense:
+            vector = self.embedder.encode([query])[0]
+        fused = self.fusion.scores(*self.component_scores(query, vector))
+        return {p.id: float(score) for p, score in zip(self.kb.passages, fused, strict=True)}
+
     def search_many(self, queries: list[str], k: int = 3) -> list[RetrievalResult]:
         """`search` for each query, encoding them all in one batch."""
         if not queries:
