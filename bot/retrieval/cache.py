@@ -47,16 +47,31 @@ def _write_atomically(path: Path, vectors: np.ndarray) -> None:
         raise
 
 
+def index_rows(kb: KnowledgeBase) -> tuple[list[str], np.ndarray]:
+    """The texts encoded for the index, and the passage (index) each one belongs to.
+
+    Every passage has its own text first, then one row per gloss (knowledge/glosses.yaml).
+    """
+    texts = [p.index_text for p in kb.passages]
+    owner = list(range(len(kb.passages)))
+    for n, passage in enumerate(kb.passages):
+        for gloss in kb.glosses.get(passage.id, ()):
+            texts.append(gloss)
+            owner.append(n)
+    return texts, np.array(owner, dtype=np.intp)
+
+
 def passage_vectors(
     kb: KnowledgeBase, embedder: Embedder, cache_dir: Path
 ) -> tuple[np.ndarray, bool]:
-    """The passages' normalised vectors and whether they came from the cache."""
+    """The index rows' normalised vectors (see `index_rows`) and whether they were cached."""
+    texts, _ = index_rows(kb)
     path = cache_path(cache_dir, embedder.name, kb.content_hash)
     if path.is_file():
-        vectors = _read(path, len(kb.passages), embedder.dim)
+        vectors = _read(path, len(texts), embedder.dim)
         if vectors is not None:
             return vectors, True
-    vectors = np.asarray(embedder.encode([p.index_text for p in kb.passages]), dtype=np.float32)
+    vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
     try:
         _write_atomically(path, vectors)
     except OSError as exc:  # a read-only DATA_DIR costs a re-encode per start, not the bot
