@@ -19,7 +19,7 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.render.text import render_text
 from bot.replies import Reply
 from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
-from bot.retrieval.cache import cache_path, passage_vectors
+from bot.retrieval.cache import cache_path, index_rows, passage_vectors
 from bot.retrieval.fusion import minmax, rrf, saturate
 from bot.retrieval.sparse import SparseIndex, stem, tokenize
 
@@ -73,14 +73,15 @@ def test_fusion_functions():
 
 def test_cache_hit_skips_encoding_and_an_edit_invalidates(kb, tmp_path):
     embedder = FakeEmbedder()
+    rows = len(index_rows(kb)[0])  # every passage's text, then its glosses
     vectors, cached = passage_vectors(kb, embedder, tmp_path)
-    assert not cached and embedder.calls == [len(kb.passages)]
+    assert not cached and embedder.calls == [rows]
     path = cache_path(tmp_path, embedder.name, kb.content_hash)
     assert path.is_file() and kb.content_hash in path.name and "fake-embedder" in path.name
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
 
     again, cached = passage_vectors(kb, embedder, tmp_path)
-    assert cached and embedder.calls == [len(kb.passages)]
+    assert cached and embedder.calls == [rows]
     np.testing.assert_array_equal(again, vectors)
 
     edited = replace(kb, content_hash="0123456789abcdef")
@@ -94,7 +95,7 @@ def test_a_corrupt_cache_file_is_rebuilt(kb, tmp_path):
     path = cache_path(tmp_path, embedder.name, kb.content_hash)
     path.write_bytes(b"not a numpy file")
     vectors, cached = passage_vectors(kb, embedder, tmp_path)
-    assert not cached and vectors.shape == (len(kb.passages), embedder.dim)
+    assert not cached and vectors.shape == (len(index_rows(kb)[0]), embedder.dim)
     assert passage_vectors(kb, embedder, tmp_path)[1]
 
 
