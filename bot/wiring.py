@@ -14,10 +14,11 @@ def build_engine(settings: Settings) -> Engine:
     from bot.advisor import validate_rules
     from bot.dialogue import Engine
     from bot.embedding.batching import BatchingEmbedder
-    from bot.embedding.minilm import load_embedder
+    from bot.embedding.minilm import load_embedder, vocabulary
     from bot.form import load_form
     from bot.knowledge import load_knowledge
     from bot.nlu import IntentClassifier
+    from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
@@ -28,4 +29,5 @@ def build_engine(settings: Settings) -> Engine:
     cache_dir = settings.data_dir / "index"
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
-    return Engine(kb, spec, embedder, retriever, classifier)
+    speller = Speller(kb, vocabulary())
+    return Engine(kb, spec, embedder, retriever, classifier, speller=speller)

@@ -11,9 +11,10 @@ from bot.errors import UserError
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Print the retrieval report, then the advisor's; exit status 0."""
     from bot.dialogue.answer import Answerer
-    from bot.embedding.minilm import load_embedder
+    from bot.embedding.minilm import load_embedder, vocabulary
     from bot.evaluation import advisor, answers, retrieval
     from bot.knowledge import load_knowledge
+    from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     files = sorted(settings.datasets_dir.glob("questions.*.yaml"))
@@ -22,7 +23,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     kb = load_knowledge(settings.knowledge_dir)
     retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
     questions = [q for path in files for q in retrieval.load_questions(path, kb)]
-    outcomes = answers.judge(Answerer(kb, retriever), questions)
+    outcomes = answers.judge(Answerer(kb, retriever, Speller(kb, vocabulary())), questions)
     print(answers.report(outcomes), flush=True)
     for line in answers.misses(outcomes):
         print(f"  dev miss: {line}")

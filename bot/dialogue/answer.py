@@ -6,7 +6,7 @@ from `ask` alike; `Answer` carries the reply and what `ask --json` and `eval` re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.knowledge import KnowledgeBase, Passage
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.dialogue.engine import Retriever
+    from bot.nlu.spelling import Speller
 
 # A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.
 MAX_ANSWER_CHARS = 1200
@@ -193,8 +194,10 @@ class Answer:
 class Answerer:
     """Answers questions from the knowledge base through a retriever."""
 
-    def __init__(self, kb: KnowledgeBase, retriever: Retriever) -> None:
-        self.kb, self.retriever = kb, retriever
+    def __init__(
+        self, kb: KnowledgeBase, retriever: Retriever, speller: Speller | None = None
+    ) -> None:
+        self.kb, self.retriever, self.speller = kb, retriever, speller
 
     def comparison(
         self, first: str, second: str, question: str = "", vector: np.ndarray | None = None
@@ -250,14 +253,19 @@ class Answerer:
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
+        question = text
+        if self.speller is not None:
+            text = self.speller.correct(text)
+            if text != question:
+                vector = None  # the vector of the misspelt text
         pair = compared_pair(text, self.kb)
         if pair is not None:
-            return self.comparison(*pair, question=text, vector=vector)
+            return replace(self.comparison(*pair, question=text, vector=vector), question=question)
         result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
         if not result.in_scope or not result.hits:
             if result.uncovered:
-                return Answer(text, decline_uncovered(result.uncovered), "decline", False)
-            return Answer(text, compose_answer(result, self.kb), "decline", False)
+                return Answer(question, decline_uncovered(result.uncovered), "decline", False)
+            return Answer(question, compose_answer(result, self.kb), "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
         if not result.topical:
@@ -275,7 +283,7 @@ class Answerer:
             lead = tuple(Part("paragraph", t) for t in (line, *notes) if t)
             reply = Reply(reply.kind, lead + reply.parts, reply.options, reply.scores)
         return Answer(
-            text,
+            question,
             reply,
             "choices" if reply.options and reply.options[0][0].action == "passage" else "answer",
             True,

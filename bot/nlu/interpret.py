@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.embedding import Embedder
+    from bot.nlu.spelling import Speller
     from bot.replies import DialogueState
 
 _QUESTION = re.compile(
@@ -63,9 +64,10 @@ class Interpreter:
         embedder: Embedder,
         classifier: IntentClassifier,
         extractor: SlotExtractor,
+        speller: Speller | None = None,
     ) -> None:
         self.spec, self.kb, self.embedder = spec, kb, embedder
-        self.classifier, self.extractor = classifier, extractor
+        self.classifier, self.extractor, self.speller = classifier, extractor, speller
 
     def needs_model(self, text: str) -> bool:
         """True when `interpret(text, ...)` runs the embedder (no exact keyword)."""
@@ -96,6 +98,8 @@ class Interpreter:
             if change:
                 return Meaning("change", slot=slot)
         vector = self.embedder.encode([text])[0]
+        if self.speller is not None and (mended := self.speller.correct(text)) != text:
+            text, vector = mended, self.embedder.encode([mended])[0]
         intent = self.classifier.classify(text, vector).intent
         in_form = state.mode == "form"
         extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
