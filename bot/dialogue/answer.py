@@ -6,9 +6,11 @@ from `ask` alike; `Answer` carries the reply and what `ask --json` and `eval` re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from bot.dialogue.answer_line import answer_line
 from bot.knowledge import KnowledgeBase, Passage
 from bot.knowledge.mentions import compared_pair
 from bot.replies import Citation, Option, Part, Reply
@@ -173,6 +175,11 @@ def compose_passage(kb: KnowledgeBase, passage_id: str) -> Reply:
     return _quotes(kb, [kb.passage(passage_id)])
 
 
+_COMPARE_WORDS = frozenset({
+    "vs", "vs.", "versus", "or", "and", "compare", "comparison", "difference", "differences",
+    "between", "the", "a", "of", "at", "glance", "which", "is", "better", "what", "s",
+    "three", "all", "how", "do", "does", "they", "them", "against", "with",
+})  # fmt: skip
 # How far a table row must lead every other passage of a comparison to be read out first.
 ROW_MARGIN = 0.04
 AnswerKind = Literal["answer", "comparison", "decline", "choices"]
@@ -224,11 +231,23 @@ class Answerer:
             others = [s for p, s in zip(shown, scores, strict=True) if row not in (p.id, p.parent)]
             # Read a row out only when the question is clearly about it: "node vs django"
             # scores every row within 0.02 of the next; an aspect lifts its row 0.06 clear.
-            if not others or scores[0] - max(others) >= ROW_MARGIN:
+            # And only when the question says more than the two names ("django vs spring").
+            if self._has_topic(question) and (not others or scores[0] - max(others) >= ROW_MARGIN):
                 line = self._row_line(shown[0], first, second)
         if line:
             reply = Reply(reply.kind, (Part("paragraph", line), *reply.parts), reply.options)
         return Answer(question, reply, "comparison", True, shown, scores, line)
+
+    def _has_topic(self, question: str) -> bool:
+        """Whether `question` says anything beyond naming frameworks to compare."""
+        names = {
+            w
+            for f in self.kb.frameworks.values()
+            for alias in (f.id, f.name, *f.aliases)
+            for w in alias.lower().replace("-", " ").split()
+        }
+        words = set(re.findall(r"[a-z][a-z0-9.+#]*", question.lower()))
+        return bool(words - names - _COMPARE_WORDS)
 
     def _row_line(self, passage: Passage, first: str, second: str) -> str | None:
         """'On hiring, the article's table says Django: Large; Spring Boot: Large in ...'."""
@@ -268,7 +287,9 @@ class Answerer:
             return Answer(question, compose_answer(result, self.kb), "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
-        if not result.topical:
+        if result.topical and not result.close_call:
+            line = answer_line(text, result.hits[0].passage, self.kb, result.frameworks)
+        elif not result.topical:
             names = tuple(self.kb.frameworks[f].name for f in result.frameworks)
             line = (
                 "The article doesn't answer that directly. "

@@ -28,24 +28,27 @@ class Outcome:
     verdict_ok: bool | None  # None: no verdict labelled
 
 
-def _verdict_ok(question: Question, answer: Answer) -> bool | None:
+def _verdict_ok(question: Question, answer: Answer, names: dict[str, str]) -> bool | None:
+    """Whether the answer line gives the labelled verdict: yes, no, or the framework named."""
     if question.verdict is None:
         return None
     line = (answer.answer_line or "").lower()
     if question.verdict in ("yes", "no"):
         return line.startswith(question.verdict)
-    return question.verdict in {p.id for p in answer.passages[:1]} or question.verdict in line
+    return names.get(question.verdict, question.verdict).lower() in line
 
 
 def judge(answerer: Answerer, questions: Sequence[Question]) -> list[Outcome]:
     """Answer every question and judge it."""
     vectors = answerer.retriever.embedder.encode([q.text for q in questions])
+    names = {fid: f.name for fid, f in answerer.kb.frameworks.items()}
     out = []
     for question, vector in zip(questions, vectors, strict=True):
         answer = answerer.answer(question.text, vector)
         ids = [p.id for p in answer.passages]
         rank = next((n for n, pid in enumerate(ids, 1) if pid in question.answers), None)
-        out.append(Outcome(question, rank, not answer.in_scope, _verdict_ok(question, answer)))
+        verdict = _verdict_ok(question, answer, names)
+        out.append(Outcome(question, rank, not answer.in_scope, verdict))
     return out
 
 

@@ -3,8 +3,9 @@
 "djnago", "sprng boot", "fastpi", "concurency" become "django", "spring boot", "fastapi",
 "concurrency". A word is mended only when it is not an English word (the model's own word
 list says which are) and one edit (a swap counts as one) or two in a long word away from a
-word the knowledge uses: a framework, an alias, a technology it does not cover, a word of a
-passage or gloss. So "trust" never becomes "rust", and "weather" stays the weather.
+word the knowledge uses that starts with the same letter: a framework, an alias, a
+technology it does not cover, a word of a passage or gloss. So "trust" never becomes "rust",
+and "weather" stays the weather.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ class Speller:
             return word
         if lowered not in self._cache:
             limit = 1 if len(lowered) < 8 else 2
+            # Typos rarely touch the first letter; guessing past it turned "trustworthy"
+            # (not in the model's word list) into "untrustworthy".
+            same_start = [t for t in self.targets if t[0] == lowered[0]]
             best = process.extractOne(
-                lowered, self.targets, scorer=OSA.distance, score_cutoff=limit
+                lowered, same_start, scorer=OSA.distance, score_cutoff=limit
             )
             self._cache[lowered] = best[0] if best is not None else lowered
         return self._cache[lowered] if self._cache[lowered] != lowered else word
