@@ -281,7 +281,8 @@ class Engine:
             return self._change(state, meaning.slot)
         if meaning.act == "compare":
             a, b = meaning.frameworks[:2]
-            return state, [self.answerer.comparison(a, b).reply, *self._pending(state)]
+            reply = self.answerer.comparison(a, b, text, meaning.vector).reply
+            return state, [reply, *self._pending(state)]
         if meaning.act == "fill":
             if state.mode == "idle":
                 return self._start_form(state, meaning.extraction)

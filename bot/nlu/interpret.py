@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import COMPARE, mentioned_frameworks
+from bot.knowledge.mentions import COMPARE, mentioned_frameworks, mentioned_uncovered
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.slots import Extraction, SlotExtractor
 
@@ -107,6 +107,10 @@ class Interpreter:
         if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
             return Meaning("compare", frameworks=frameworks, vector=vector)
         is_question = bool(_QUESTION.search(text))
+        if is_question and not frameworks and mentioned_uncovered(text, self.kb):
+            # "should we build it with Koa?" asks about Koa, not for a pick: the answer path
+            # declines it by name.
+            return Meaning("ask", vector=vector)
         # A question is a digression ("does Django have an admin?" names a slot phrase too)
         # unless it answers the pending question ("what about serverless?").
         asks = intent in ("ask", "compare") or (

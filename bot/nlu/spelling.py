@@ -49,9 +49,7 @@ class Speller:
             # Typos rarely touch the first letter; guessing past it turned "trustworthy"
             # (not in the model's word list) into "untrustworthy".
             same_start = [t for t in self.targets if t[0] == lowered[0]]
-            best = process.extractOne(
-                lowered, same_start, scorer=OSA.distance, score_cutoff=limit
-            )
+            best = process.extractOne(lowered, same_start, scorer=OSA.distance, score_cutoff=limit)
             self._cache[lowered] = best[0] if best is not None else lowered
         return self._cache[lowered] if self._cache[lowered] != lowered else word
 

@@ -26,12 +26,16 @@ def _cases() -> list[tuple[str, dict]]:
 
 @pytest.fixture(scope="session")
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
+    from bot.embedding.minilm import vocabulary
+    from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     spec = load_form(repo / "intents")
     cache = tmp_path_factory.mktemp("index")
     retriever = build_retriever(kb, embedder, cache)
-    return Engine(kb, spec, embedder, retriever, IntentClassifier(spec, embedder, cache))
+    classifier = IntentClassifier(spec, embedder, cache)
+    speller = Speller(kb, vocabulary())
+    return Engine(kb, spec, embedder, retriever, classifier, speller=speller)
 
 
 def _turn(spec: dict, state: DialogueState) -> Turn:

@@ -16,12 +16,14 @@ def test_ratios_need_both_figures():
 
 
 def test_targets_say_met_or_not_and_skip_what_was_not_measured():
-    results = Results({
-        "ask_ms_p50": 3.0,
-        "encode_ms_p50": 2.0,
-        "button_ms_p50": 2.5,
-        "e2e_ms_p99": 900.0,
-    })
+    results = Results(
+        {
+            "ask_ms_p50": 3.0,
+            "encode_ms_p50": 2.0,
+            "button_ms_p50": 2.5,
+            "e2e_ms_p99": 900.0,
+        }
+    )
     lines = target_lines(results)
     assert [line.split()[0] for line in lines] == ["ask/encode", "button_ms_p50", "e2e_ms_p99"]
     assert lines[0].endswith(" met") and lines[1].endswith("NOT met")

@@ -44,16 +44,31 @@ def generate(api: FakeBotAPI, victim_question: int) -> list[dict[str, Any]]:
     for text in texts:
         mention = [{"type": "mention", "offset": 0, "length": len(MENTION) - 1}]
         updates.append({"message": api.user_message(ATTACKER, text)})
-        updates.append({"message": api.user_message(
-            GROUP, MENTION + text, user_id=ATTACKER, chat_type="supergroup", entities=mention)})
-        updates.append({"message": api.user_message(
-            GROUP, text, user_id=BYSTANDER, chat_type="supergroup")})
+        updates.append(
+            {
+                "message": api.user_message(
+                    GROUP,
+                    MENTION + text,
+                    user_id=ATTACKER,
+                    chat_type="supergroup",
+                    entities=mention,
+                )
+            }
+        )
+        updates.append(
+            {"message": api.user_message(GROUP, text, user_id=BYSTANDER, chat_type="supergroup")}
+        )
         updates.append({"edited_message": {**api.user_message(ATTACKER, text), "edit_date": 1}})
         post = api.user_message(CHANNEL, text, chat_type="channel")
         del post["from"]
         updates.append({"channel_post": {**post, "sender_chat": post["chat"]}})
-        updates.append({"message": api.user_message(
-            ATTACKER, None, photo=data["non_text"]["photo"]["photo"], caption=text)})
+        updates.append(
+            {
+                "message": api.user_message(
+                    ATTACKER, None, photo=data["non_text"]["photo"]["photo"], caption=text
+                )
+            }
+        )
     for fields in data["non_text"].values():
         updates.append({"message": api.user_message(ATTACKER, None, **fields)})
         bot_message = {"message_id": 1, "date": 0, "chat": {"id": GROUP, "type": "supergroup",

@@ -132,4 +132,3 @@ async def test_two_webhook_replicas_run_one_chats_updates_one_at_a_time_in_order
             for t in recording.turns]  # fmt: skip
     assert seen == SCRIPT
     assert recording.most_at_once == 1
-

@@ -1,0 +1,49 @@
+"""The answer line is composed from the best passage's role and words, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.answer_line import answer_line
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "named", "line"),
+    [
+        ("Is Node good for CPU-heavy work?", "wins.node.watch.cpu", ("node",),
+         "No: the article lists CPU-heavy work among Node.js's watch-outs."),
+        ("is node bad for cpu heavy work", "wins.node.watch.cpu", ("node",),
+         "Yes: the article lists CPU-heavy work among Node.js's watch-outs."),
+        ("does spring boot use a lot of memory", "wins.spring.watch.footprint", ("spring-boot",),
+         "Yes: the article lists resource footprint among Spring Boot's watch-outs."),
+        ("is spring boot opinionated?", "wins.spring.mature", ("spring-boot",),
+         "Yes: the article says mature, opinionated, observable."),
+        ("is python the language behind django?", "glance.language.django", ("django",),
+         "Yes: the article's table says Django language: Python."),
+        ("which framework is opinionated and observable", "wins.spring.mature", (),
+         "Spring Boot: the article says mature, opinionated, observable."),
+    ],
+)  # fmt: skip
+def test_lines_follow_the_passage_role(kb, question, passage, named, line) -> None:
+    assert answer_line(question, kb.passage(passage), kb, named) == line
+
+
+def test_a_passage_about_another_framework_does_not_settle_it(kb) -> None:
+    line = answer_line("is django slow to start?", kb.passage("wins.spring.watch.coldstart"), kb,
+                       ("django",))  # fmt: skip
+    assert line == "The article doesn't settle this directly; here is what it says:"
+
+
+def test_a_passage_that_says_not_gives_no_yes_or_no(kb) -> None:
+    line = answer_line("are the authors biased?", kb.passage("bottom-line.authors"), kb, ())
+    assert line is not None and not line.startswith(("Yes", "No"))
+
+
+@pytest.mark.parametrize("question", ["tell me about django", "django admin", "compare them"])
+def test_other_questions_get_no_line(kb, question) -> None:
+    assert answer_line(question, kb.passage("wins.django.batteries"), kb, ("django",)) is None
+
+
+def test_sections_and_rows_get_no_line(kb) -> None:
+    assert answer_line("is django good?", kb.passage("wins.django"), kb, ("django",)) is None
+    assert answer_line("is node hiring huge?", kb.passage("glance.hiring"), kb, ("node",)) is None
