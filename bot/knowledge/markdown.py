@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from bot.datafile import DataError
 from bot.knowledge.models import Framework, Passage, Source
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -31,50 +32,62 @@ def detect_frameworks(text: str, frameworks: dict[str, Framework]) -> tuple[str,
     return tuple(found)
 
 
+def _plain(inline: Token) -> str:
+    """The text of an inline token, markup dropped ("**Django**" -> "Django")."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _blocks(
+    text: str, default_title: str
+) -> tuple[str, list[tuple[tuple[str, ...], str, int, str]], dict[tuple[str, ...], int]]:
+    """(title, blocks as (section path, kind, line, text), the line of each heading).
+
+    markdown-it-py parses the file, so code fences, setext headings and nested lists mean
+    what they mean in Markdown: a "# comment" in a fence is code, not a heading.
+    """
+    tokens = MarkdownIt("commonmark").parse(text)
+    title = default_title
+    heading: list[str] = []
+    blocks: list[tuple[tuple[str, ...], str, int, str]] = []
+    heading_lines: dict[tuple[str, ...], int] = {}
+    lists = 0
+    for n, token in enumerate(tokens):
+        line = (token.map[0] + 1) if token.map else 1
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+        elif token.type == "heading_open":
+            level, words = int(token.tag[1]), _plain(tokens[n + 1])
+            if level == 1 and not heading and not blocks:
+                title = words
+                continue
+            heading = [*heading[: max(level - 2, 0)], words]
+            heading_lines[(title, *heading)] = line
+        elif token.type == "paragraph_open" and (words := _plain(tokens[n + 1])):
+            kind = "bullet" if lists else "paragraph"
+            blocks.append(((title, *heading), kind, line, words))
+        elif token.type in ("fence", "code_block") and token.content.strip():
+            blocks.append(((title, *heading), "paragraph", line, token.content.strip()))
+    return title, blocks, heading_lines
+
+
 def markdown_passages(
     path: Path, frameworks: dict[str, Framework]
 ) -> tuple[Source, list[Passage]]:
     """Passages of one Markdown file: one per section, bullet, paragraph and sentence."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(path, 1, f"cannot read: {exc}") from None
     stem = _slug(path.stem)
-    title = path.stem
-    heading: list[str] = []
-    blocks: list[tuple[tuple[str, ...], str, int, str]] = []  # (path, kind, line, text)
-    paragraph: list[str] = []
-    paragraph_line = 0
-    heading_lines: dict[tuple[str, ...], int] = {}  # where each heading is, for citations
-
-    def flush() -> None:
-        nonlocal paragraph
-        if paragraph:
-            blocks.append(((title, *heading), "paragraph", paragraph_line, " ".join(paragraph)))
-            paragraph = []
-
-    for number, raw in enumerate(lines, 1):
-        line = raw.rstrip()
-        if match := _HEADING.match(line):
-            flush()
-            level, text = len(match.group(1)), match.group(2)
-            if level == 1 and not heading and not blocks:
-                title = text
-                continue
-            heading = [*heading[: max(level - 2, 0)], text]
-            heading_lines[(title, *heading)] = number
-            continue
-        if match := _BULLET.match(line):
-            flush()
-            blocks.append(((title, *heading), "bullet", number, match.group(1).strip()))
-            continue
-        if not line.strip():
-            flush()
-            continue
-        if not paragraph:
-            paragraph_line = number
-        paragraph.append(line.strip())
-    flush()
+    title, blocks, heading_lines = _blocks(text, path.stem)
     if not blocks:
         raise DataError(path, 1, "no text found: add headings, bullets or paragraphs")
 
@@ -94,7 +107,8 @@ def markdown_passages(
         passages.append(
             Passage(base, stem, section, text, kind, fws, origin, section_id(section))  # type: ignore[arg-type]
         )
-        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+        code = kind == "paragraph" and "\n" in text
+        sentences = [] if code else [s for s in _SENTENCE_END.split(text) if s.strip()]
         if len(sentences) > 1:
             passages += [
                 Passage(f"{base}.{n}", stem, section, s.strip(), "sentence", fws, origin, base)

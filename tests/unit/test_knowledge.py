@@ -324,3 +324,20 @@ def test_a_markdown_id_clashing_with_the_article_is_an_error(tmp_path, repo):
         """)
     )
     assert error_of(directory) == f"{directory / 'wins.md'}:2: duplicate passage id 'wins.node'"
+
+
+def test_markdown_code_fences_setext_headings_and_nested_lists(tmp_path):
+    directory = write_kb(tmp_path)
+    (directory / "ops.md").write_text(
+        "Ops Notes\n=========\n\nOperations\n----------\n\n"
+        "```sh\n# not a heading\ndocker compose up\n```\n\n"
+        "- Django runs behind **gunicorn**\n  - nested: one worker per core\n"
+    )
+    kb = load_knowledge(directory)
+    md = {p.id: p for p in kb.passages if p.source == "ops"}
+    assert kb.sources[-1].title == "Ops Notes"
+    assert {p.section for p in md.values()} == {("Ops Notes", "Operations")}
+    code = md["ops.operations.1"]
+    assert (code.kind, code.text) == ("paragraph", "# not a heading\ndocker compose up")
+    bullets = [p.text for p in md.values() if p.kind == "bullet"]
+    assert bullets == ["Django runs behind gunicorn", "nested: one worker per core"]
