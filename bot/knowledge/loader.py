@@ -320,7 +320,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
                 .require("source")
                 .error(f"rule '{rule.id}' cites unknown passage '{rule.source}'")
             )
-    glosses = _read_glosses(directory / "glosses.yaml", by_id)
+    glosses, role_words = _read_glosses(directory / "glosses.yaml", by_id)
     uncovered = _read_uncovered(directory / "uncovered.yaml", frameworks)
     # Knowledge that speaks of a catalogued technology covers it (a Markdown note on
     # Kubernetes): only what no passage names stays uncovered.
@@ -333,6 +333,8 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         digest.update(f"{passage.id}\x1f{passage.index_text}\x1e".encode())
         for gloss in glosses.get(passage.id, ()):
             digest.update(f"{gloss}\x1e".encode())
+    for role, words in sorted(role_words.items()):
+        digest.update(f"{role}\x1f{words}\x1e".encode())
     return KnowledgeBase(
         sources=tuple(sources),
         passages=tuple(passages),
@@ -343,6 +345,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         by_id=by_id,
         glosses=glosses,
         uncovered=uncovered,
+        role_words=role_words,
     )
 
 
@@ -377,16 +380,25 @@ def _read_uncovered(path: Path, frameworks: dict[str, Framework]) -> tuple[Techn
     return tuple(out)
 
 
-def _read_glosses(path: Path, by_id: dict[str, Passage]) -> dict[str, tuple[str, ...]]:
-    """knowledge/glosses.yaml: passage id -> other phrasings of what it answers (optional)."""
+def _read_glosses(
+    path: Path, by_id: dict[str, Passage]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """knowledge/glosses.yaml: passage id -> other phrasings, role -> plain words (optional)."""
     if not path.is_file():
-        return {}
+        return {}, {}
+    root = load_yaml(path)
+    roles: dict[str, str] = {}
+    roles_node = root.get("roles")
+    for role, node in (roles_node.mapping() if roles_node is not None else {}).items():
+        if role not in ROLES:
+            raise node.error(f"unknown role '{role}' (one of {', '.join(ROLES)})")
+        roles[role] = node.text()
     out: dict[str, tuple[str, ...]] = {}
-    for passage_id, node in load_yaml(path).require("glosses").mapping().items():
+    for passage_id, node in root.require("glosses").mapping().items():
         if passage_id not in by_id:
             raise node.error(f"glosses for unknown passage '{passage_id}'")
         texts = tuple(t.strip() for t in node.texts())
         if not texts or not all(texts):
             raise node.error(f"glosses of '{passage_id}' must be a list of non-empty texts")
         out[passage_id] = texts
-    return out
+    return out, roles

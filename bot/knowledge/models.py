@@ -122,6 +122,8 @@ class KnowledgeBase:
     # Passage id -> other ways of saying what it answers (knowledge/glosses.yaml).
     glosses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uncovered: tuple[Technology, ...] = ()
+    # Role -> the plain words for it ("watch-out" -> "drawbacks, downsides, ..."), for BM25.
+    role_words: dict[str, str] = field(default_factory=dict)
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""

@@ -1,38 +1,19 @@
-"""The text retrieval indexes for a passage: its own, plus glosses of idiomatic headings.
+"""The text BM25 indexes for a passage: its own, with plain words for its role.
 
 The article's headings are idioms ("Watch out for", "The Bottom Line") that users rarely
 repeat: they ask for "downsides" or "the conclusion", and BM25 matches words, not meanings
-(on the dev split "spring boot downsides" ranked the watch-out list below three unrelated
-table cells). So, for BM25 only, each idiom is glossed with the plain words users use. MiniLM
-encodes `Passage.index_text` unglossed: on dev the glosses blurred its vectors (hybrid MRR@10
-0.848 glossed against 0.875 not). The glosses say what the headings mean in English, not
-anything about a framework, and apply to Markdown headings in knowledge/ too.
+(on dev "spring boot downsides" ranked the watch-out list below three unrelated table
+cells). So each passage's role (knowledge/article.yaml) adds its plain words from
+knowledge/glosses.yaml `roles`, for BM25 only: MiniLM encodes `Passage.index_text` as it is
+and reads glosses as rows of their own.
 """
 
 from __future__ import annotations
 
-from bot.knowledge import Passage
-
-HEADING_GLOSSES: dict[str, str] = {
-    "watch out for": "drawbacks, downsides, cons, weaknesses, risks, pitfalls",
-    "pitfalls": "drawbacks, downsides, cons, weaknesses, risks",
-    "where each wins": "strengths, advantages, pros, benefits, why choose it",
-    "decision heuristics": "rules of thumb, how to decide, when to choose which",
-    "underrated": "overlooked alternatives worth considering",
-    "bottom line": "conclusion, summary, verdict, final advice",
-    "at a glance": "overview, comparison table",
-}
+from bot.knowledge import KnowledgeBase, Passage
 
 
-def _gloss(heading: str) -> str:
-    lowered = heading.lower()
-    glosses = [gloss for idiom, gloss in HEADING_GLOSSES.items() if idiom in lowered]
-    return f"{heading} ({'; '.join(glosses)})" if glosses else heading
-
-
-def indexed_text(passage: Passage) -> str:
-    """What BM25 indexes: `passage.index_text` with idiomatic headings glossed."""
-    if passage.kind in ("row", "cell"):
-        return passage.index_text
-    label = " > ".join(_gloss(h) for h in passage.section)
-    return f"{label}: {passage.text}"
+def indexed_text(passage: Passage, kb: KnowledgeBase) -> str:
+    """What BM25 indexes: `passage.index_text` with its role's plain words."""
+    words = kb.role_words.get(passage.role)
+    return f"{passage.index_text} ({words})" if words else passage.index_text
