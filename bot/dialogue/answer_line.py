@@ -82,7 +82,7 @@ def answer_line(
     words = _content(" ".join((best.text, *kb.glosses.get(best.id, ()))))
     if which:
         if best.role in ("heuristic", "strength", "underrated", "table") and subject:
-            if best.kind == "row" or (named and subject not in named):
+            if named and subject not in named:
                 return None
             name = kb.frameworks[subject].name
             return f"{name}: the article says {_said(best)}."

