@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 # `slot`; "menu" starts one of the /start choices (value: recommend | ask | compare);
 # "passage" answers with the passage `value` ("did you mean" choices); "chart" asks for the
 # score chart of the last pick.
-Action = Literal["answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart"]
+Action = Literal[
+    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart"
+]
 ReplyKind = Literal["question", "answer", "recommendation", "comparison", "info", "error"]
 
 
