@@ -61,7 +61,6 @@ class BatchingEmbedder:
         self._last_done = 0.0  # time.monotonic() when the last forward pass ended
         self._last_size = 0  # how many queries it carried
         self._dirty = False  # passes ran since memory was last released
-        self.batches = 0  # forward passes run, for benchmarks
         self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
         self._worker.start()
 
@@ -185,7 +184,6 @@ class BatchingEmbedder:
         """One forward pass for `batch`; frees the model and wakes the worker afterwards."""
         try:
             vectors = self.inner.encode([key for key, _ in batch])
-            self.batches += 1
         except BaseException as exc:  # the waiting chats must hear about it, not hang
             for _, future in batch:
                 with contextlib.suppress(InvalidStateError):

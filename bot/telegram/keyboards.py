@@ -115,8 +115,3 @@ def build_keyboard(
     ]
     keyboard = [row for row in keyboard if row]
     return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None
-
-
-def action_name(code: str) -> str | None:
-    """The action a one-character code stands for (None when unknown)."""
-    return _ACTIONS.get(code)
