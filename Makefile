@@ -55,7 +55,7 @@ test: lint
 
 # The inner loop: pure unit tests, no model, no subprocess, no Redis, no server (a few seconds).
 test-fast: install
-	$(PY) -m pytest -q tests/unit -m "not model and not subprocess"
+	$(PY) -m pytest -q tests/unit -m "not model and not subprocess and not server"
 
 bench: install
 	$(PY) -m benchmarks
