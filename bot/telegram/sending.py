@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, methods
+from aiogram import Bot, methods, types
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
@@ -139,12 +139,22 @@ CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
 )
 
 
+# The types the bot parses (a webhook's update) or builds (buttons) outside any method call.
+BUILT_TYPES: tuple[type[Any], ...] = (
+    types.Update,
+    types.InlineKeyboardMarkup,
+    types.InlineKeyboardButton,
+)
+
+
 def prepare_schemas() -> None:
     """Build the schemas of every call the bot makes now, at start-up, not in the first chats.
 
     Built lazily, the first editMessageText of a 200-chat run paid for its schema and its
     Response[Message | bool] in the middle of the run.
     """
+    for model in BUILT_TYPES:
+        model.model_rebuild()
     for method in CALLED_METHODS:
         method.model_rebuild()
         _keep_response_type(method.__returning__)
