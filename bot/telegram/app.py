@@ -35,6 +35,7 @@ from bot.telegram.middlewares import (
 from bot.telegram.ordering import OrderedIsolation, release_stale_locks
 from bot.telegram.sending import (
     KeepResponseTypes,
+    QuietChatActions,
     SendLimiter,
     SendRateMiddleware,
     prepare_schemas,
@@ -78,6 +79,8 @@ def create_bot(settings: Settings) -> Bot:
             settings.send_rate_limit, settings.send_chat_rate, settings.send_chat_burst
         )
         session.middleware(SendRateMiddleware(limiter))
+    # Outside the retries: a chat action that still fails after them is dropped quietly.
+    session.middleware(QuietChatActions())
     session.middleware(RetryRequestMiddleware())
     return Bot(settings.bot_token.get_secret_value().strip(), session=session)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,11 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+
+log = logging.getLogger(__name__)
 
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
@@ -94,6 +98,29 @@ class SendRateMiddleware(BaseRequestMiddleware):
             if delay > 0:
                 await asyncio.sleep(delay)
         return await make_request(bot, method)
+
+
+class QuietChatActions(BaseRequestMiddleware):
+    """A chat action ("typing…") that fails in the end is logged and reported as sent.
+
+    It is cosmetic: the reply that follows matters, and aiogram's ChatActionSender would
+    otherwise stop renewing and leave an exception in its task that nobody retrieves.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, methods.SendChatAction):
+            return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except (TelegramAPIError, OSError) as exc:  # OSError includes TimeoutError
+            log.info("chat action failed (%s); carrying on", type(exc).__name__)
+            # The session hands middlewares the result, not the Response it is typed as.
+            return True  # type: ignore[return-value]
 
 
 # aiogram validates every reply as Response[<the method's return type>]; pydantic keeps those
