@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, InvalidStateError
 
 import numpy as np
+from cachetools import LRUCache
 
 from bot.embedding.base import Embedder
 from bot.embedding.minilm import release_memory
@@ -51,9 +51,8 @@ class BatchingEmbedder:
         self.inner = inner
         self.name, self.dim = inner.name, inner.dim
         self._max_batch, self._max_wait_s = max_batch, max_wait_s
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=cache_size)
+        self._cache_lock = threading.Lock()  # cachetools' caches are not thread-safe
         self._pending: list[tuple[str, Future[np.ndarray]]] = []
         self._cond = threading.Condition()
         self._closed = False
@@ -125,11 +124,7 @@ class BatchingEmbedder:
     def _cached(self, keys: list[str]) -> list[np.ndarray | None]:
         """Each key's cached vector (None when absent); a hit becomes the most recent."""
         with self._cache_lock:
-            rows = [self._cache.get(key) for key in keys]
-            for key, row in zip(keys, rows, strict=True):
-                if row is not None:
-                    self._cache.move_to_end(key)
-        return rows
+            return [self._cache.get(key) for key in keys]
 
     def _keep(self, key: str, done: Future[np.ndarray]) -> None:
         if not done.cancelled() and done.exception() is None:
@@ -138,9 +133,6 @@ class BatchingEmbedder:
     def _store(self, key: str, vector: np.ndarray) -> None:
         with self._cache_lock:
             self._cache[key] = vector
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
 
     def close(self) -> None:
         """Stop the worker thread (pending requests are still served)."""

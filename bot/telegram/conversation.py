@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
 from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.chart import render_chart
-from bot.telegram.keyboards import build_keyboard
+from bot.telegram.keyboards import build_keyboard, remembered_refs
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ async def deliver(
 ) -> dict[str, Any]:
     """Send `replies` (editing the pressed question in place); return the updated FSM data."""
     data = dict(data)
-    refs: dict[str, list[str]] = dict(data.get(REFS_KEY) or {})
+    refs = remembered_refs(data.get(REFS_KEY))
     old_question = data.get(QUESTION_KEY) or {}
     question = old_question
     rendered = [(r, render_html(r), build_keyboard(r.options, step, refs)) for r in replies]
@@ -238,7 +238,7 @@ async def deliver(
     if previous and previous != question.get("id") and old_question.get("markup"):
         # A newer question replaced it: its buttons would only say "expired" now.
         await chat.retire_keyboard(previous)
-    data[REFS_KEY] = refs
+    data[REFS_KEY] = dict(refs)
     data[QUESTION_KEY] = question
     return data
 

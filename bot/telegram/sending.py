@@ -15,6 +15,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from cachetools import TLRUCache
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ LIMITED_METHODS = frozenset(
         "editMessageCaption",
     }
 )
-# A per-chat schedule older than this many idle seconds equals a fresh one: forget it.
+# At most this many chats' schedules are kept (a drained one is forgotten anyway).
 _PRUNE_AT = 10_000
 
 
@@ -61,19 +62,23 @@ class SendLimiter:
             raise ValueError("rates must be positive (0 means: build no limiter)")
         self._per_chat, self._chat_burst = per_chat, max(1, chat_burst)
         self._bot = _Bucket(1 / per_bot, (max(1, bot_burst) - 1) / per_bot)
-        self._chats: dict[int | str, _Bucket] = {}
+        self._now = 0.0  # the caller's clock, as of the current reserve()
+        # A chat's schedule that has drained (its tat has passed) equals a fresh one: it
+        # expires then.
+        self._chats: TLRUCache[int | str, _Bucket] = TLRUCache(
+            maxsize=_PRUNE_AT, ttu=lambda _key, chat, _now: chat.tat, timer=lambda: self._now
+        )
 
     def reserve(self, chat_id: int | str, now: float) -> float:
         """Book the next send to `chat_id`; return how many seconds to wait before sending."""
+        self._now = now
         chat = self._chats.get(chat_id)
         if chat is None:
-            if len(self._chats) >= _PRUNE_AT:
-                self._chats = {k: b for k, b in self._chats.items() if b.tat > now}
             chat = _Bucket(1 / self._per_chat, (self._chat_burst - 1) / self._per_chat)
-            self._chats[chat_id] = chat
         at = max(chat.earliest(now), self._bot.earliest(now))
         chat.take(at)
         self._bot.take(at)
+        self._chats[chat_id] = chat  # (again): it now expires at its new tat
         return at - now
 
     def __len__(self) -> int:
