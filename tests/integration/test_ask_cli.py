@@ -14,6 +14,8 @@ from bot.cli import main
 
 pytestmark = pytest.mark.model
 
+CHECKOUT = str(Path(__file__).resolve().parents[2])
+
 
 def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {
@@ -22,6 +24,7 @@ def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": CHECKOUT,  # this checkout's bot, whatever the venv has installed
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -101,6 +104,7 @@ def test_kb_check_summarises_without_importing_torch(data_dir):
         "assert 'torch' not in sys.modules, 'kb check imported torch'\nsys.exit(status)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    env["PYTHONPATH"] = CHECKOUT
     check = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=data_dir
     )

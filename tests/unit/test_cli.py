@@ -1,9 +1,12 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.cli import build_parser, main
+
+CHECKOUT = str(Path(__file__).resolve().parents[2])
 
 SUBCOMMANDS = ["run", "chat", "ask", "recommend", "kb", "eval"]
 
@@ -39,6 +42,7 @@ def test_help_does_not_import_torch():
 @pytest.mark.subprocess
 def test_run_without_a_usable_token_says_so_and_exits_2(token, expected, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": token, "DATA_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = CHECKOUT  # this checkout's bot, whatever the venv has installed
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         capture_output=True,

@@ -224,6 +224,7 @@ def test_kb_check_reports_a_broken_file_in_one_line_with_status_2(tmp_path):
     directory = write_kb(tmp_path / "knowledge")
     (directory / "rules.yaml").write_text(RULES.replace("source: wins.admin", "source: nope"))
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "KNOWLEDGE_DIR": str(directory)}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # this checkout's bot
     result = subprocess.run(
         [sys.executable, "-m", "bot", "kb", "check"],
         capture_output=True,
