@@ -53,7 +53,7 @@ lint: install
 test: lint
 	$(PY) -m pytest -q
 
-# The inner loop: pure unit tests, no model, no subprocess, no Redis, no server (a few seconds).
+# The inner loop: pure unit tests, no model, no subprocess, no Redis, no server (about 12 s).
 test-fast: install
 	$(PY) -m pytest -q tests/unit -m "not model and not subprocess and not server"
 
