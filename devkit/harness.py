@@ -82,7 +82,7 @@ class BotHarness:
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str, str]]:
     """A bot message's buttons as (label, callback_data, action name)."""
-    from bot.telegram.keyboards import OptionCallback, RefCallback, action_name
+    from bot.telegram.keyboards import OptionCallback, RefCallback, unpack_option
 
     found = []
     markup = message.get("reply_markup") or {}
@@ -91,7 +91,8 @@ def buttons(message: dict[str, Any]) -> list[tuple[str, str, str]]:
             data = button.get("callback_data", "")
             action = ""
             if data.startswith("o:"):
-                action = action_name(OptionCallback.unpack(data).action) or ""
+                option = unpack_option(OptionCallback.unpack(data))
+                action = option.action if option is not None else ""
             elif data.startswith("r:"):
                 RefCallback.unpack(data)
                 action = "ref"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from bot.datafile import DataError
 from bot.form import FormSpec
@@ -37,7 +38,7 @@ class Scoring:
         return self.ranking[0]
 
 
-# Form states Scorer.status remembers (oldest out first; an entry is a few hundred bytes).
+# Form states Scorer.status remembers (least recently used out first; a few hundred bytes each).
 STATUS_CACHE_SIZE = 4096
 
 
@@ -89,7 +90,7 @@ class Scorer:
 
     def __init__(self, kb: KnowledgeBase, spec: FormSpec) -> None:
         self.kb, self.spec = kb, spec
-        self._status_cache: dict[Any, FormStatus] = {}
+        self._status_cache: LRUCache[Any, FormStatus] = LRUCache(maxsize=STATUS_CACHE_SIZE)
         self.framework_ids = tuple(kb.frameworks)
         self._slot_names = spec.slot_names
         # Column j holds slot j's value index: 0 means unknown, k means the k-th option.
@@ -168,10 +169,7 @@ class Scorer:
         )
         cached = self._status_cache.get(key)
         if cached is None:
-            cached = self._status(slots, skipped, negated)
-            if len(self._status_cache) >= STATUS_CACHE_SIZE:
-                self._status_cache.pop(next(iter(self._status_cache)))
-            self._status_cache[key] = cached
+            cached = self._status_cache[key] = self._status(slots, skipped, negated)
         return cached
 
     def _status(

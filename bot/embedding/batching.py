@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, InvalidStateError
 
 import numpy as np
+from cachetools import LRUCache
 
 from bot.embedding.base import Embedder
 from bot.embedding.minilm import release_memory
@@ -51,9 +51,8 @@ class BatchingEmbedder:
         self.inner = inner
         self.name, self.dim = inner.name, inner.dim
         self._max_batch, self._max_wait_s = max_batch, max_wait_s
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
+        self._cache: LRUCache[str, np.ndarray] = LRUCache(maxsize=cache_size)
+        self._cache_lock = threading.Lock()  # cachetools' caches are not thread-safe
         self._pending: list[tuple[str, Future[np.ndarray]]] = []
         self._cond = threading.Condition()
         self._closed = False
@@ -61,7 +60,6 @@ class BatchingEmbedder:
         self._last_done = 0.0  # time.monotonic() when the last forward pass ended
         self._last_size = 0  # how many queries it carried
         self._dirty = False  # passes ran since memory was last released
-        self.batches = 0  # forward passes run, for benchmarks
         self._worker = threading.Thread(target=self._run, name="embedder-batcher", daemon=True)
         self._worker.start()
 
@@ -126,11 +124,7 @@ class BatchingEmbedder:
     def _cached(self, keys: list[str]) -> list[np.ndarray | None]:
         """Each key's cached vector (None when absent); a hit becomes the most recent."""
         with self._cache_lock:
-            rows = [self._cache.get(key) for key in keys]
-            for key, row in zip(keys, rows, strict=True):
-                if row is not None:
-                    self._cache.move_to_end(key)
-        return rows
+            return [self._cache.get(key) for key in keys]
 
     def _keep(self, key: str, done: Future[np.ndarray]) -> None:
         if not done.cancelled() and done.exception() is None:
@@ -139,9 +133,6 @@ class BatchingEmbedder:
     def _store(self, key: str, vector: np.ndarray) -> None:
         with self._cache_lock:
             self._cache[key] = vector
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
 
     def close(self) -> None:
         """Stop the worker thread (pending requests are still served)."""
@@ -185,7 +176,6 @@ class BatchingEmbedder:
         """One forward pass for `batch`; frees the model and wakes the worker afterwards."""
         try:
             vectors = self.inner.encode([key for key, _ in batch])
-            self.batches += 1
         except BaseException as exc:  # the waiting chats must hear about it, not hang
             for _, future in batch:
                 with contextlib.suppress(InvalidStateError):

@@ -12,12 +12,13 @@ import sys
 import threading
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import TelegramObject, Update
 from aiohttp import web
 
 from bot.config import Settings
@@ -34,6 +35,7 @@ from bot.telegram.middlewares import (
 from bot.telegram.ordering import OrderedIsolation, release_stale_locks
 from bot.telegram.sending import (
     KeepResponseTypes,
+    QuietChatActions,
     SendLimiter,
     SendRateMiddleware,
     prepare_schemas,
@@ -77,6 +79,8 @@ def create_bot(settings: Settings) -> Bot:
             settings.send_rate_limit, settings.send_chat_rate, settings.send_chat_burst
         )
         session.middleware(SendRateMiddleware(limiter))
+    # Outside the retries: a chat action that still fails after them is dropped quietly.
+    session.middleware(QuietChatActions())
     session.middleware(RetryRequestMiddleware())
     return Bot(settings.bot_token.get_secret_value().strip(), session=session)
 
@@ -87,6 +91,28 @@ async def _set_commands(bot: Bot) -> None:
         await bot.set_my_commands(bot_commands())
     except (TelegramAPIError, OSError) as exc:
         log.warning("could not set the command menu (%s); continuing", type(exc).__name__)
+
+
+class OutermostDispatcher(Dispatcher):
+    """A Dispatcher with one middleware around everything, aiogram's own outer ones included.
+
+    aiogram registers its error, user-context and FSM middlewares first on dp.update, and a
+    middleware manager only appends. feed_update is the public entry point that polling and
+    webhooks both call: wrapping it puts `outermost` outside them all.
+    """
+
+    def __init__(self, *, outermost: BaseMiddleware, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.outermost = outermost
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        """aiogram's feed_update, called through the outermost middleware."""
+        feed = super().feed_update
+
+        async def handler(event: TelegramObject, data: dict[str, Any]) -> Any:
+            return await feed(bot, update, **kwargs)
+
+        return await self.outermost(handler, update, {**self.workflow_data, **kwargs, "bot": bot})
 
 
 def create_dispatcher(
@@ -102,22 +128,16 @@ def create_dispatcher(
         isolation = SimpleEventIsolation()  # already a FIFO asyncio.Lock per chat
     else:
         isolation = OrderedIsolation(isolation)  # Redis's lock alone does not keep order
-    dp = Dispatcher(
+    dp = OutermostDispatcher(
+        # Outside aiogram's error middleware: the log line's duration and the "handled" mark
+        # then include the error handler's apology.
+        outermost=UpdateLogMiddleware(inflight),
         storage=storage,
         events_isolation=isolation,
         settings=settings,
         engine=engine,
         inflight=inflight,
     )
-    # Outermost, before aiogram's error middleware: the log line's duration and the "handled"
-    # mark then include the error handler's apology.
-    manager = dp.update.outer_middleware
-    builtin = list(manager[:])
-    for middleware in builtin:
-        manager.unregister(middleware)
-    manager.register(UpdateLogMiddleware(inflight))
-    for middleware in builtin:
-        manager.register(middleware)
     dp.include_routers(*get_routers())
     # Inner: it sees only what a handler accepted, after the chat's lock is held.
     limiter = RateLimitMiddleware(settings.rate_limit_messages, settings.rate_limit_seconds)

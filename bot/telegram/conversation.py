@@ -13,12 +13,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from aiogram.utils.chat_action import ChatActionSender
 from pydantic import ValidationError
 
 from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
 from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.chart import render_chart
-from bot.telegram.keyboards import build_keyboard
+from bot.telegram.keyboards import build_keyboard, remembered_refs
 
 log = logging.getLogger(__name__)
 
@@ -75,33 +76,24 @@ def read_state(data: dict[str, Any]) -> DialogueState:
 async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
     """Show "typing…" while the block runs, once it has run TYPING_DELAY_SECONDS.
 
-    A failing chat action never fails the turn.
+    aiogram's ChatActionSender sends and renews it; a failing chat action never fails the turn
+    (sending.QuietChatActions, on the bot's session, reports it as sent).
     """
-    done = asyncio.Event()
-
-    async def show() -> None:
-        delay = TYPING_DELAY_SECONDS
-        while not await _set_within(done, delay):
-            with contextlib.suppress(TelegramAPIError, OSError, asyncio.TimeoutError):
-                await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
-            delay = TYPING_RENEW_SECONDS
-
-    shown = asyncio.create_task(show())
+    sender = ChatActionSender(
+        bot=bot,
+        chat_id=chat_id,
+        message_thread_id=thread_id,
+        interval=TYPING_RENEW_SECONDS,
+        initial_sleep=TYPING_DELAY_SECONDS,
+    )
+    await sender.__aenter__()
     try:
         yield
     finally:
-        done.set()
-        # An action in flight must land before the reply, or "typing…" would linger after it.
+        # An action in flight must land before the reply, or "typing…" would linger after it;
+        # one held up by retries holds the reply up for TYPING_FLUSH_SECONDS at most.
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(shown, TYPING_FLUSH_SECONDS)
-
-
-async def _set_within(event: asyncio.Event, seconds: float) -> bool:
-    try:
-        await asyncio.wait_for(event.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
+            await asyncio.wait_for(sender.__aexit__(None, None, None), TYPING_FLUSH_SECONDS)
 
 
 class Chat:
@@ -212,7 +204,7 @@ async def deliver(
 ) -> dict[str, Any]:
     """Send `replies` (editing the pressed question in place); return the updated FSM data."""
     data = dict(data)
-    refs: dict[str, list[str]] = dict(data.get(REFS_KEY) or {})
+    refs = remembered_refs(data.get(REFS_KEY))
     old_question = data.get(QUESTION_KEY) or {}
     question = old_question
     rendered = [(r, render_html(r), build_keyboard(r.options, step, refs)) for r in replies]
@@ -246,7 +238,7 @@ async def deliver(
     if previous and previous != question.get("id") and old_question.get("markup"):
         # A newer question replaced it: its buttons would only say "expired" now.
         await chat.retire_keyboard(previous)
-    data[REFS_KEY] = refs
+    data[REFS_KEY] = dict(refs)
     data[QUESTION_KEY] = question
     return data
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from cachetools import FIFOCache
 
 from bot.replies import Action, Option
 
@@ -67,15 +68,28 @@ def _packed(action: str, slot: str, value: str, step: int) -> str:
     return data if len(data.encode()) <= CALLBACK_DATA_LIMIT else ""
 
 
+def remembered_refs(stored: Mapping[str, list[str]] | None) -> FIFOCache[str, list[str]]:
+    """A chat's stored references (see RefCallback), keeping the newest MAX_REFS as more come.
+
+    Save it back as dict(refs): its order is the order of first insertion, which pack_option
+    keeps equal to the FIFO order.
+    """
+    refs: FIFOCache[str, list[str]] = FIFOCache(maxsize=MAX_REFS)
+    refs.update(stored or {})
+    return refs
+
+
 def pack_option(option: Option, step: int, refs: MutableMapping[str, list[str]]) -> str:
-    """callback_data for `option`; falls back to a RefCallback (recorded in `refs`) when long."""
+    """callback_data for `option`; falls back to a RefCallback (recorded in `refs`) when long.
+
+    `refs` bounds itself (remembered_refs); a button shown again becomes the newest.
+    """
     data = _packed(option.action, option.slot or "", option.value or "", step)
     if data:
         return data
     ref = option_ref(option)
+    refs.pop(ref, None)
     refs[ref] = [option.action, option.slot or "", option.value or "", option.label]
-    while len(refs) > MAX_REFS:
-        refs.pop(next(iter(refs)))
     return RefCallback(ref=ref, step=step).pack()
 
 
@@ -115,8 +129,3 @@ def build_keyboard(
     ]
     keyboard = [row for row in keyboard if row]
     return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None
-
-
-def action_name(code: str) -> str | None:
-    """The action a one-character code stands for (None when unknown)."""
-    return _ACTIONS.get(code)

@@ -25,6 +25,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from cachetools import TTLCache
 from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ class RateLimitMiddleware(BaseMiddleware):
     limit is still answered, or its spinner would turn until Telegram gives up.
     """
 
-    # Idle buckets are forgotten beyond this many users (they would be full anyway).
+    # At most this many users' buckets are kept (the least recently active go first).
     MAX_USERS = 10_000
 
     def __init__(
@@ -230,16 +231,18 @@ class RateLimitMiddleware(BaseMiddleware):
         self.capacity = float(messages)
         self.rate = messages / seconds if seconds > 0 else float("inf")
         self.clock = clock
-        self.buckets: dict[int, _Bucket] = {}
+        # A bucket untouched for `seconds` has refilled: it equals a fresh one, so it expires.
+        self.buckets: TTLCache[int, _Bucket] = TTLCache(
+            maxsize=self.MAX_USERS, ttl=seconds if seconds > 0 else 1.0, timer=clock
+        )
 
     def allow(self, key: int) -> tuple[bool, bool]:
         """Spend one token of `key`; returns (allowed, warn: first refusal since allowed)."""
         now = self.clock()
         bucket = self.buckets.get(key)
         if bucket is None:
-            if len(self.buckets) >= self.MAX_USERS:
-                self._forget_idle(now)
-            bucket = self.buckets[key] = _Bucket(self.capacity, now)
+            bucket = _Bucket(self.capacity, now)
+        self.buckets[key] = bucket  # (again): its time to live starts now
         bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
         if bucket.tokens >= 1.0:
@@ -249,15 +252,6 @@ class RateLimitMiddleware(BaseMiddleware):
         warn = not bucket.warned
         bucket.warned = True
         return False, warn
-
-    def _forget_idle(self, now: float) -> None:
-        full = [
-            key
-            for key, b in self.buckets.items()
-            if b.tokens + (now - b.updated) * self.rate >= self.capacity
-        ]
-        for key in full or list(self.buckets)[: self.MAX_USERS // 2]:
-            del self.buckets[key]
 
     async def __call__(
         self,

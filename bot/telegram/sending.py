@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import Bot, methods
+from aiogram import Bot, methods, types
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from cachetools import TLRUCache
+
+log = logging.getLogger(__name__)
 
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
@@ -27,7 +32,7 @@ LIMITED_METHODS = frozenset(
         "editMessageCaption",
     }
 )
-# A per-chat schedule older than this many idle seconds equals a fresh one: forget it.
+# At most this many chats' schedules are kept (a drained one is forgotten anyway).
 _PRUNE_AT = 10_000
 
 
@@ -57,19 +62,23 @@ class SendLimiter:
             raise ValueError("rates must be positive (0 means: build no limiter)")
         self._per_chat, self._chat_burst = per_chat, max(1, chat_burst)
         self._bot = _Bucket(1 / per_bot, (max(1, bot_burst) - 1) / per_bot)
-        self._chats: dict[int | str, _Bucket] = {}
+        self._now = 0.0  # the caller's clock, as of the current reserve()
+        # A chat's schedule that has drained (its tat has passed) equals a fresh one: it
+        # expires then.
+        self._chats: TLRUCache[int | str, _Bucket] = TLRUCache(
+            maxsize=_PRUNE_AT, ttu=lambda _key, chat, _now: chat.tat, timer=lambda: self._now
+        )
 
     def reserve(self, chat_id: int | str, now: float) -> float:
         """Book the next send to `chat_id`; return how many seconds to wait before sending."""
+        self._now = now
         chat = self._chats.get(chat_id)
         if chat is None:
-            if len(self._chats) >= _PRUNE_AT:
-                self._chats = {k: b for k, b in self._chats.items() if b.tat > now}
             chat = _Bucket(1 / self._per_chat, (self._chat_burst - 1) / self._per_chat)
-            self._chats[chat_id] = chat
         at = max(chat.earliest(now), self._bot.earliest(now))
         chat.take(at)
         self._bot.take(at)
+        self._chats[chat_id] = chat  # (again): it now expires at its new tat
         return at - now
 
     def __len__(self) -> int:
@@ -94,6 +103,29 @@ class SendRateMiddleware(BaseRequestMiddleware):
             if delay > 0:
                 await asyncio.sleep(delay)
         return await make_request(bot, method)
+
+
+class QuietChatActions(BaseRequestMiddleware):
+    """A chat action ("typing…") that fails in the end is logged and reported as sent.
+
+    It is cosmetic: the reply that follows matters, and aiogram's ChatActionSender would
+    otherwise stop renewing and leave an exception in its task that nobody retrieves.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, methods.SendChatAction):
+            return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except (TelegramAPIError, OSError) as exc:  # OSError includes TimeoutError
+            log.info("chat action failed (%s); carrying on", type(exc).__name__)
+            # The session hands middlewares the result, not the Response it is typed as.
+            return True  # type: ignore[return-value]
 
 
 # aiogram validates every reply as Response[<the method's return type>]; pydantic keeps those
@@ -139,12 +171,22 @@ CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
 )
 
 
+# The types the bot parses (a webhook's update) or builds (buttons) outside any method call.
+BUILT_TYPES: tuple[type[Any], ...] = (
+    types.Update,
+    types.InlineKeyboardMarkup,
+    types.InlineKeyboardButton,
+)
+
+
 def prepare_schemas() -> None:
     """Build the schemas of every call the bot makes now, at start-up, not in the first chats.
 
     Built lazily, the first editMessageText of a 200-chat run paid for its schema and its
     Response[Message | bool] in the middle of the run.
     """
+    for model in BUILT_TYPES:
+        model.model_rebuild()
     for method in CALLED_METHODS:
         method.model_rebuild()
         _keep_response_type(method.__returning__)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -20,6 +21,8 @@ from bot.telegram.ordering import ChatTickets, chat_key
 
 log = logging.getLogger(__name__)
 
+# Telegram sends the webhook's secret_token back in this header with every update.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram accepts 1-256 characters from A-Z, a-z, 0-9, _ and - as secret_token.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -67,32 +70,48 @@ class OrderedRequestHandler(SimpleRequestHandler):
 
     The ticket is taken before the 200 goes back: if Redis is down the request fails, and
     Telegram delivers the update again later instead of it being lost.
+
+    aiogram's own background mode lives in private methods; this overrides the public `handle`
+    (the route `register` adds) and feeds through the dispatcher's public feed_raw_update.
+    tests/unit/test_aiogram_hooks.py pins the aiogram signatures it relies on.
     """
 
     def __init__(self, *args: Any, tickets: ChatTickets | None = None, **kwargs: Any) -> None:
         super().__init__(*args, handle_in_background=True, **kwargs)
         self.tickets = tickets
+        self._feeding: set[asyncio.Task[None]] = set()
 
-    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
+        """Check the secret, take the chat's ticket, answer 200; the update runs in a task."""
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
+            return web.Response(body="Unauthorized", status=401)
         update = await request.json(loads=bot.session.json_loads)
         key = chat_key(bot.id, update) if self.tickets is not None else None
         ticket = await self.tickets.take(key) if self.tickets is not None and key else 0
         task = asyncio.create_task(self._feed_in_turn(bot, update, key, ticket))
-        self._background_feed_update_tasks.add(task)
-        task.add_done_callback(self._background_feed_update_tasks.discard)
+        self._feeding.add(task)
+        task.add_done_callback(self._feeding.discard)
         return web.json_response({}, dumps=bot.session.json_dumps)
+
+    __call__ = handle
 
     async def _feed_in_turn(
         self, bot: Bot, update: dict[str, Any], key: str | None, ticket: int
     ) -> None:
         if self.tickets is None or key is None:
-            await self._background_feed_update(bot, update)
+            await self._feed(bot, update)
             return
         await self.tickets.wait_turn(key, ticket)
         try:
-            await self._background_feed_update(bot, update)
+            await self._feed(bot, update)
         finally:
             await self.tickets.served(key, ticket)
+
+    async def _feed(self, bot: Bot, update: dict[str, Any]) -> None:
+        result = await self.dispatcher.feed_raw_update(bot, update, **self.data)
+        if isinstance(result, TelegramMethod):  # a handler's "answer in the webhook reply"
+            await self.dispatcher.silent_call_request(bot, result)
 
 
 async def healthz(request: web.Request) -> web.Response:

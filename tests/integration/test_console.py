@@ -1,4 +1,7 @@
-"""The console adapter over piped standard input, with the real model."""
+"""The console adapter over piped standard input, with the real model.
+
+`engine` is the session's one (tests/integration/conftest.py), built as `make chat` builds it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ import pytest
 
 from bot.console import converse, parse_line
 from bot.dialogue import Engine
-from bot.form import load_form
-from bot.nlu import IntentClassifier
 from bot.replies import Option
 
 
@@ -19,15 +20,6 @@ def test_parse_line_numbers_labels_commands() -> None:
     assert parse_line("skip", options, 3).option == options[1]
     assert parse_line("/compare Django vs Go", options, 3).command == "compare"
     assert parse_line("we use Go", options, 3).text == "we use Go"
-
-
-@pytest.fixture
-def engine(kb, embedder, repo, tmp_path) -> Engine:
-    from bot.retrieval import build_retriever
-
-    spec = load_form(repo / "intents")
-    retriever = build_retriever(kb, embedder, tmp_path)
-    return Engine(kb, spec, embedder, retriever, IntentClassifier(spec, embedder))
 
 
 @pytest.mark.model

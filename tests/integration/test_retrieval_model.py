@@ -8,7 +8,7 @@ import pytest
 
 from bot.evaluation.retrieval import SPLITS, evaluate, load_questions, score_questions
 from bot.retrieval import build_retriever
-from bot.retrieval.cache import cache_path
+from bot.retrieval.cache import cache_path, index_rows
 from bot.retrieval.fusion import BASELINES
 
 pytestmark = pytest.mark.model
@@ -71,7 +71,7 @@ def test_a_restart_reads_the_cache_and_an_edit_re_encodes(retriever, kb, embedde
     assert counting.texts == 0  # the restart encoded nothing
     assert (restarted.vectors == retriever.vectors).all()
     build_retriever(replace(kb, content_hash="edited00edited00"), counting, index_dir)
-    assert counting.texts == len(kb.passages)
+    assert counting.texts == len(index_rows(kb)[0])  # every passage and every gloss
 
 
 def test_hybrid_holds_its_measured_figures(retriever, repo):
@@ -90,8 +90,8 @@ def test_hybrid_holds_its_measured_figures(retriever, repo):
     test = evaluate(
         BASELINES["hybrid"], [s for s in scored if s.question.split == "test"], retriever
     )
-    assert test.hit3 >= 0.87
-    assert test.oos_accuracy >= 0.72
+    assert test.hit3 >= 0.93  # 0.870 before glosses and role words; 0.939 after
+    assert test.oos_accuracy >= 0.85  # the ranking's own threshold, without the catalogue
     assert set(SPLITS) == {s.question.split for s in scored}
 
 
@@ -104,4 +104,25 @@ def test_the_eval_report_shows_every_method_on_both_splits(retriever, repo):
         assert column in header
     rows = [line.split()[:2] for line in text.splitlines() if line.startswith(("dev ", "test "))]
     assert rows == [[s, m] for s in ("dev", "test") for m in ("bm25", "dense", "hybrid")]
-    assert "dev picks: convex" in text
+    # Which family wins on dev moves with the data (min-max convex by 0.006 MRR@10 since the
+    # glosses); convex ships for its scope threshold, so only the search is asserted.
+    assert "dev picks: " in text and "shipped:   convex" in text
+
+
+def test_the_answers_hold_their_measured_figures(retriever, repo):
+    """The whole answer path on the frozen test split: floors at what it measured."""
+    from bot.dialogue.answer import Answerer
+    from bot.embedding.minilm import vocabulary
+    from bot.evaluation import answers
+    from bot.nlu.spelling import Speller
+
+    kb = retriever.kb
+    questions = load_questions(repo / "datasets" / "questions.test.yaml", kb)
+    outcomes = answers.judge(Answerer(kb, retriever, Speller(kb, vocabulary())), questions)
+    inside = answers.figures([o for o in outcomes if o.question.in_scope])
+    outside = answers.figures([o for o in outcomes if not o.question.in_scope])
+    # Before this round's work: 0.652 / 0.800 / 0.043 declined / 0.727 declined.
+    assert inside.hit1 is not None and inside.hit1 >= 0.79
+    assert inside.hit3 is not None and inside.hit3 >= 0.91
+    assert inside.declined <= 0.03
+    assert outside.declined >= 0.92

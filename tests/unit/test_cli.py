@@ -30,6 +30,7 @@ def test_each_subcommand_has_help(name, capsys):
     assert capsys.readouterr().out.startswith("usage:")
 
 
+@pytest.mark.subprocess
 def test_help_does_not_import_torch():
     code = "import sys; from bot.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
     code += "assert 'torch' not in sys.modules and 'aiogram' not in sys.modules"
@@ -40,6 +41,7 @@ def test_help_does_not_import_torch():
     ("token", "expected"),
     [("", "BOT_TOKEN is not set"), ("not-a-token", "BOT_TOKEN is malformed")],
 )
+@pytest.mark.subprocess
 def test_run_without_a_usable_token_says_so_and_exits_2(token, expected, tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",

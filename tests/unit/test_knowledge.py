@@ -223,6 +223,7 @@ def test_a_missing_directory_is_an_error(tmp_path):
     assert error_of(tmp_path / "nope") == f"{tmp_path / 'nope'}:1: knowledge directory not found"
 
 
+@pytest.mark.subprocess
 def test_kb_check_reports_a_broken_file_in_one_line_with_status_2(tmp_path):
     directory = write_kb(tmp_path / "knowledge")
     (directory / "rules.yaml").write_text(RULES.replace("source: wins.admin", "source: nope"))

@@ -150,6 +150,7 @@ async def test_requests_retry_on_flood_control_and_server_errors_then_give_up() 
         await retry(make_request, None, GetUpdates())  # type: ignore[arg-type]
 
 
+@pytest.mark.server
 async def test_the_polling_health_server_answers_healthz() -> None:
     import socket
 
@@ -171,6 +172,7 @@ async def test_the_polling_health_server_answers_healthz() -> None:
         await runner.cleanup()
 
 
+@pytest.mark.subprocess
 def test_aiogram_types_are_built_on_first_use_and_still_parse_everything() -> None:
     # A fresh interpreter: this one imported aiogram long ago.
     script = """

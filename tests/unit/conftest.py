@@ -1,0 +1,33 @@
+"""tests/unit is the fast inner loop (`make test-fast`): a test that loads the model, starts a
+process or listens on a port says so with a marker, and `make test-fast` leaves it out.
+
+The guard below keeps that honest: an unmarked unit test that does one of these fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _pure_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    marks = {mark.name for mark in request.node.iter_markers()}
+    name = request.node.name
+    if "model" not in marks and "embedder" in request.fixturenames:
+        pytest.fail(f"{name} uses the real model: mark it @pytest.mark.model")
+    if "subprocess" not in marks:
+
+        def no_process(*args: Any, **kwargs: Any) -> Any:
+            pytest.fail(f"{name} starts a process: mark it @pytest.mark.subprocess")
+
+        monkeypatch.setattr(subprocess, "Popen", no_process)
+    if "server" not in marks:
+
+        async def no_server(*args: Any, **kwargs: Any) -> Any:
+            pytest.fail(f"{name} listens on a port: mark it @pytest.mark.server")
+
+        monkeypatch.setattr(asyncio.BaseEventLoop, "create_server", no_server)
