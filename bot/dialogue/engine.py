@@ -270,7 +270,8 @@ class Engine:
 
     def _on_text(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
         meaning = self.interpreter.interpret(text, state)
-        return self._act(state, text, meaning)
+        # Answer the text the vector encodes: typos mended ("operationaly" -> "operational").
+        return self._act(state, meaning.text or text, meaning)
 
     def _act(
         self, state: DialogueState, text: str, meaning: Meaning

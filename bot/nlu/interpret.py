@@ -52,6 +52,8 @@ class Meaning:
     frameworks: tuple[str, ...] = ()
     extraction: Extraction = field(default_factory=Extraction)
     vector: np.ndarray | None = None
+    # The text `vector` encodes: the message with its typos mended ("" when not encoded).
+    text: str = ""
 
 
 class Interpreter:
@@ -105,12 +107,12 @@ class Interpreter:
         extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
         frameworks = tuple(mentioned_frameworks(text, self.kb))
         if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
-            return Meaning("compare", frameworks=frameworks, vector=vector)
+            return Meaning("compare", frameworks=frameworks, vector=vector, text=text)
         is_question = bool(_QUESTION.search(text))
         if is_question and not frameworks and mentioned_uncovered(text, self.kb):
             # "should we build it with Koa?" asks about Koa, not for a pick: the answer path
             # declines it by name.
-            return Meaning("ask", vector=vector)
+            return Meaning("ask", vector=vector, text=text)
         # A question is a digression ("does Django have an admin?" names a slot phrase too)
         # unless it answers the pending question ("what about serverless?").
         asks = intent in ("ask", "compare") or (
@@ -121,9 +123,13 @@ class Interpreter:
             not extraction
             and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
         ):
-            return Meaning("ask", frameworks=frameworks, vector=vector)
+            return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
         if extraction:
-            return Meaning("fill", extraction=extraction, frameworks=frameworks, vector=vector)
+            return Meaning(
+                "fill", extraction=extraction, frameworks=frameworks, vector=vector, text=text
+            )
         if intent is not None:
-            return Meaning("intent", intent=intent, vector=vector)
-        return Meaning("unclear" if in_form else "ask", frameworks=frameworks, vector=vector)
+            return Meaning("intent", intent=intent, vector=vector, text=text)
+        return Meaning(
+            "unclear" if in_form else "ask", frameworks=frameworks, vector=vector, text=text
+        )
