@@ -49,6 +49,7 @@ chat: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test: lint
 	$(PY) -m pytest -q

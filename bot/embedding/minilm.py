@@ -195,9 +195,12 @@ def release_memory() -> None:
         _trim(0)
 
 
-_shared: MiniLMEmbedder | None = None
-_shared_args: tuple[bool, int | None] | None = None
-_shared_lock = threading.Lock()
+class _Shared:
+    """The process-wide model and the torch threads it was loaded with."""
+
+    model: MiniLMEmbedder | None = None
+    threads: int | None = None
+    lock = threading.Lock()
 
 
 def load_embedder(background: bool = False, torch_threads: int | None = None) -> MiniLMEmbedder:
@@ -206,21 +209,16 @@ def load_embedder(background: bool = False, torch_threads: int | None = None) ->
     A later call asking for other torch threads raises ValueError (None: whatever was loaded):
     the model is loaded once, and silently keeping the first call's would hide the mistake.
     """
-    global _shared, _shared_args
-    with _shared_lock:
-        if _shared is None:
-            _shared = MiniLMEmbedder(background=background, torch_threads=torch_threads)
-            _shared_args = (background, torch_threads)
-        elif (
-            torch_threads is not None
-            and _shared_args is not None
-            and _shared_args[1] != torch_threads
-        ):
+    with _Shared.lock:
+        if _Shared.model is None:
+            _Shared.model = MiniLMEmbedder(background=background, torch_threads=torch_threads)
+            _Shared.threads = torch_threads
+        elif torch_threads is not None and _Shared.threads != torch_threads:
             raise ValueError(
-                f"the model is already loaded with torch_threads={_shared_args[1]}, "
+                f"the model is already loaded with torch_threads={_Shared.threads}, "
                 f"not {torch_threads}"
             )
-        shared = _shared
+        shared = _Shared.model
     if not background:
         shared.wait()  # a caller that asked for a loaded model gets one, whoever loaded it first
     return shared

@@ -28,7 +28,7 @@ class RecordingSession(BaseSession):
         self.calls.append(method)
         if isinstance(method, SendMessage | EditMessageText):
             chat_id = method.chat_id if method.chat_id is not None else 0
-            message = Message.model_validate(
+            return Message.model_validate(  # type: ignore[return-value]
                 {
                     "message_id": method.message_id
                     if isinstance(method, EditMessageText) and method.message_id
@@ -39,7 +39,6 @@ class RecordingSession(BaseSession):
                 },
                 context={"bot": bot},
             )
-            return message  # type: ignore[return-value]
         return True  # type: ignore[return-value]
 
     def texts(self) -> list[str]:
