@@ -69,7 +69,9 @@ class BatchingEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [normalise_query(t) for t in texts]
         rows = self._cached(keys)
-        missing = {key: Future() for key, row in zip(keys, rows, strict=True) if row is None}
+        missing: dict[str, Future[np.ndarray]] = {
+            key: Future() for key, row in zip(keys, rows, strict=True) if row is None
+        }
         computed: dict[str, np.ndarray] = {}
         if missing:
             if len(missing) >= self._max_batch:
