@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.telegram.app import create_bot, create_dispatcher, run_polling, start_webhook
 from bot.telegram.conversation import Engine
 from bot.telegram.middlewares import InFlight
+from bot.telegram.polling import Poller
 from bot.telegram.storage import create_storage
 from devkit.fake_bot_api import Call, FakeBotAPI
 
@@ -45,6 +46,7 @@ class BotHarness:
         self.settings = harness_settings(api, storage_url, **settings)
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
+        self.poller: Poller | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -60,14 +62,17 @@ class BotHarness:
         self.dp = create_dispatcher(
             self.settings, self.engine, storage, isolation, drain_seconds=drain_seconds
         )
+        self.poller = Poller(self.bot, self.dp, drain=drain_seconds)
         mark = len(self.api.calls)
-        self._task = asyncio.create_task(run_polling(self.bot, self.dp, handle_signals=False))
+        self._task = asyncio.create_task(
+            run_polling(self.bot, self.dp, handle_signals=False, poller=self.poller)
+        )
         await self.api.wait_for(lambda c: c.method == "getUpdates", since=mark)
 
     async def stop(self) -> None:
         """A clean stop: polling ends, running handlers finish, storage and session close."""
-        if self.dp is not None and self._task is not None and not self._task.done():
-            await self.dp.stop_polling()
+        if self.poller is not None:
+            self.poller.stop()
         if self._task is not None:
             await self._task
             self._task = None

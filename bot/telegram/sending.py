@@ -14,6 +14,8 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.telegram.polling import GetRawUpdates
+
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
 # and callback answers do not.
@@ -125,7 +127,7 @@ def _keep_response_type(returning: Any) -> None:
 
 # Every Bot API method the bot calls (bot.telegram builds aiogram's schemas on first use).
 CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
-    methods.GetUpdates,
+    GetRawUpdates,
     methods.GetMe,
     methods.SendMessage,
     methods.EditMessageText,

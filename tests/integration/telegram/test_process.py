@@ -71,6 +71,7 @@ async def test_a_killed_bot_resumes_the_dialogue_then_stops_cleanly_on_sigterm(
     second._reader.join(timeout=10)
     log = "\n".join(second.lines)
     assert code == 0, log
-    assert "Polling stopped" in log
+    assert "polling stopped" in log
     assert "Traceback" not in log
     assert TEST_TOKEN.split(":")[1] not in log + "\n".join(first.lines)
+
