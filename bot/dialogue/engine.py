@@ -8,7 +8,6 @@ harmless: menu, passage, chart, restart, cancel and the bare "Change an answer" 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol, get_args
@@ -25,8 +24,6 @@ from bot.nlu import Extraction, IntentClassifier, SlotExtractor
 from bot.nlu.frameworks import mentioned_frameworks
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.replies import Action, DialogueState, Option, Reply, Turn
-
-log = logging.getLogger(__name__)
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -149,13 +146,12 @@ class Engine:
         return text if self.interpreter.needs_model(text) else None
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
-        """Process one user turn; never raises: a bad input leaves `state` unchanged."""
-        try:
-            new = state.model_copy(deep=True)
-            return self._handle(new, turn)
-        except Exception:  # the adapters must always get an answer, whatever the input
-            log.exception("engine failed on turn %r", turn)
-            return state, [messages.info("Sorry, something went wrong. Try again or /restart.")]
+        """Process one user turn: the new state and the replies; `state` is never modified.
+
+        Bad input gets a reply. A failure raises: the adapter apologises, logs it as an error
+        and keeps the state it had (one error path, visible to tests and logs alike).
+        """
+        return self._handle(state.model_copy(deep=True), turn)
 
     # -- dispatch ----------------------------------------------------------------------------
 
