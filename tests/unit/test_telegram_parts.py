@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import MessageEntity
 from PIL import Image
 
 from bot.replies import DialogueState, Option
 from bot.telegram.chart import render_chart
 from bot.telegram.conversation import STATE_KEY, read_state
+from bot.telegram.handlers.common import without_entity
 from bot.telegram.keyboards import (
     CALLBACK_DATA_LIMIT,
     OptionCallback,
@@ -96,6 +98,26 @@ async def test_corrupt_rows_read_as_empty_and_corrupt_state_as_fresh(tmp_path: P
     await storage.close()
     assert read_state({STATE_KEY: {"mode": "flying", "step": "many"}}) == DialogueState()
     assert read_state({STATE_KEY: DialogueState(step=3).model_dump()}).step == 3
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("", " is django good?", "is django good?"),
+        ("😀 ", " hi", "😀 hi"),
+        ("𝔥𝔢𝔶 ", " which one?", "𝔥𝔢𝔶 which one?"),  # mathematical letters: outside the BMP
+        ("👍🏽👨‍👩‍👧 ok ", "", "👍🏽👨‍👩‍👧 ok"),  # a skin tone and a family (joined emoji)
+        ("hi ", "  there", "hi there"),
+        ("Привет 🚀 ", "\nкак дела", "Привет 🚀 как дела"),
+    ],
+)
+def test_a_mention_is_cut_by_utf16_offsets(before: str, after: str, expected: str) -> None:
+    text = f"{before}@advisor_bot{after}"
+    # Telegram's offset and length count UTF-16 code units (an emoji is often two).
+    offset = len(before.encode("utf-16-le")) // 2
+    entity = MessageEntity(type="mention", offset=offset, length=len("@advisor_bot"))
+    assert entity.extract_from(text) == "@advisor_bot"
+    assert without_entity(text, entity) == expected
 
 
 def test_storage_urls(tmp_path: Path) -> None:
