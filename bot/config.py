@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -60,6 +61,13 @@ class Settings(BaseSettings):
     # Per-user flood limit: this many messages or presses per this many seconds (0: off).
     rate_limit_messages: int = Field(default=10, ge=0)
     rate_limit_seconds: float = Field(default=10.0, gt=0)
+    # A stored conversation is deleted this many days after its last turn (fractions allowed).
+    conversation_ttl_days: float = Field(default=30.0, gt=0)
+
+    @property
+    def conversation_ttl(self) -> timedelta:
+        """CONVERSATION_TTL_DAYS as a timedelta."""
+        return timedelta(days=self.conversation_ttl_days)
 
     def resolved_storage_url(self) -> str:
         """The storage URL to use: STORAGE_URL, or a SQLite file under DATA_DIR."""

@@ -57,7 +57,9 @@ class BotHarness:
 
     async def start(self, drain_seconds: float = 10.0) -> None:
         """Build the bot as `python -m bot run` does and start polling."""
-        storage, isolation = create_storage(self.settings.resolved_storage_url())
+        storage, isolation = create_storage(
+            self.settings.resolved_storage_url(), self.settings.conversation_ttl
+        )
         self.bot = create_bot(self.settings)
         self.dp = create_dispatcher(
             self.settings, self.engine, storage, isolation, drain_seconds=drain_seconds
@@ -133,7 +135,9 @@ async def serve_webhook(
         webhook_port=port,
         **overrides,
     )
-    storage, isolation = create_storage(settings.resolved_storage_url())
+    storage, isolation = create_storage(
+        settings.resolved_storage_url(), settings.conversation_ttl
+    )
     dp = create_dispatcher(settings, engine, storage, isolation)
     runner, _ = await start_webhook(create_bot(settings), dp, settings)
     return runner, f"http://127.0.0.1:{port}"

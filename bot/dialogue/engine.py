@@ -28,6 +28,10 @@ from bot.replies import Action, DialogueState, Option, Reply, Turn
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
 OUT_OF_SCOPE = "That's outside what I know: I help choose a backend framework."
+FORGOTTEN = (
+    "Done: I deleted everything I had stored about you (your answers and where our "
+    "conversation was). Nothing of it is kept."
+)
 # Buttons that are harmless to replay from an old message (see the module docstring).
 HARMLESS = frozenset({"menu", "passage", "chart", "restart", "cancel"})
 
@@ -93,6 +97,11 @@ class Engine:
             "restart": lambda state, _: self._start_form(state, Extraction()),
             "skip": lambda state, _: self._skip(state),
             "back": lambda state, _: self._back(state),
+            # The adapter has deleted what it stored before this reply goes out.
+            "forget": lambda state, _: (
+                DialogueState(),
+                [messages.info(FORGOTTEN, options=messages.MENU)],
+            ),
         }
         self.intents: dict[str, IntentHandler] = {
             "skip": lambda state, _, __: self._skip(state),

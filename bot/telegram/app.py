@@ -40,7 +40,13 @@ from bot.telegram.sending import (
     SendRateMiddleware,
     prepare_schemas,
 )
-from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
+from bot.telegram.storage import (
+    StorageConfigError,
+    create_storage,
+    storage_url_problem,
+    sweep_daily,
+    sweep_now,
+)
 from bot.telegram.webhook import (
     create_webhook_app,
     secret_problem,
@@ -129,10 +135,17 @@ def create_dispatcher(
     # them (bounded) and close storage ourselves.
     dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
 
+    sweeping: list[asyncio.Task[None]] = []
+
     async def on_startup(bot: Bot) -> None:
         await _set_commands(bot)
+        # Conversations past CONVERSATION_TTL_DAYS: SQLite deletes them now and daily.
+        await sweep_now(storage)
+        sweeping.append(asyncio.create_task(sweep_daily(storage)))
 
     async def on_shutdown() -> None:
+        for task in sweeping:
+            task.cancel()
         left = await inflight.drain(drain_seconds)
         if left:
             log.warning(
@@ -203,7 +216,7 @@ async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     try:
-        return create_storage(settings.resolved_storage_url())
+        return create_storage(settings.resolved_storage_url(), settings.conversation_ttl)
     except StorageConfigError as exc:
         raise UserError(str(exc)) from None
 

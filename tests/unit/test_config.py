@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 import pytest
 from aiogram.utils.token import validate_token
@@ -51,3 +52,8 @@ def test_a_token_is_checked_as_aiogram_checks_it(token: str) -> None:
 def test_a_malformed_token_is_refused_before_aiogram_sees_it(token: str) -> None:
     assert "malformed" in (Settings(_env_file=None, bot_token=token).token_problem() or "")
 
+
+def test_conversations_expire_after_30_days_by_default() -> None:
+    assert Settings(_env_file=None).conversation_ttl == timedelta(days=30)
+    half = Settings(_env_file=None, conversation_ttl_days=0.5)
+    assert half.conversation_ttl.total_seconds() == 12 * 3600
