@@ -186,9 +186,13 @@ class Poller:
             backoff.reset()
             fresh = 0
             for item in raw:
-                update = self._parse(item)
-                if update is None or not self.unconfirmed.fetched(update.update_id):
+                update_id = item.get("update_id") if isinstance(item, dict) else None
+                if not isinstance(update_id, int):
+                    log.warning("getUpdates returned an update without an id; ignored")
                     continue
+                if not self.unconfirmed.fetched(update_id):
+                    continue  # in flight or handled already: not parsed again
+                update = self._parse(item, update_id)
                 fresh += 1
                 await self._slots.acquire()
                 task = asyncio.create_task(self._handle(update))
@@ -208,14 +212,10 @@ class Poller:
         request_timeout = int(self.bot.session.timeout + (method.timeout or 0))
         return await self.bot(method, request_timeout=request_timeout)
 
-    def _parse(self, item: Any) -> Update | None:
+    def _parse(self, item: dict[str, Any], update_id: int) -> Update:
         try:
             return Update.model_validate(item, context={"bot": self.bot})
         except ValidationError as error:
-            update_id = item.get("update_id") if isinstance(item, dict) else None
-            if not isinstance(update_id, int):
-                log.warning("getUpdates returned an update without an id; ignored")
-                return None
             # A newer Bot API than this aiogram knows: fed bare, it is logged and skipped as
             # an unknown type, and confirmed like any other (else polling would stall on it).
             log.warning(
