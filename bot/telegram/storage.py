@@ -87,6 +87,9 @@ class SQLiteStorage(BaseStorage):
             # A database from before expiry: its rows' age is unknown, so it starts now.
             self._db.execute("ALTER TABLE fsm ADD COLUMN updated REAL")
             self._db.execute("UPDATE fsm SET updated = ?", (self._clock(),))
+        # The sweep holds the storage's lock (a chat's write waits for it): with the index it
+        # reads only the expired rows, not the whole table.
+        self._db.execute("CREATE INDEX IF NOT EXISTS fsm_updated ON fsm (updated)")
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -210,22 +213,19 @@ def create_storage(
 async def forget_user(storage: BaseStorage, bot_id: int, user_id: int) -> int:
     """Delete everything stored for `user_id` (state and data, every chat); how many records."""
     if isinstance(storage, SQLiteStorage):
-        # A scan of the table (the pattern has a wildcard in the middle): off the loop.
+        # A scan of the table (the pattern has a wildcard in the middle), in a thread; rare.
         return await asyncio.to_thread(storage.forget_user, bot_id, user_id)
     redis = getattr(storage, "redis", None)
     if redis is not None:
-        # Not the chat's lock (":lock"): the update deleting this is holding it. The webhook's
-        # per-chat ticket counters (bot.telegram.ordering) carry the user id too.
-        patterns = [
-            f"{_user_key_pattern(bot_id, user_id, '*')}:data",
-            f"{_user_key_pattern(bot_id, user_id, '*')}:state",
-            f"order:{bot_id}:*:{user_id}:next",
-            f"order:{bot_id}:*:{user_id}:served",
-        ]
+        # The webhook's per-chat ticket counters (bot.telegram.ordering) carry the user id
+        # too. Not the chat's lock: the update deleting all this is holding it.
+        fsm = _user_key_pattern(bot_id, user_id, "*")
+        patterns = (f"{fsm}:*", f"order:{bot_id}:*:{user_id}:*")
         keys = [
             key
             for pattern in patterns
             async for key in redis.scan_iter(match=pattern, count=1000)
+            if not key.endswith(b":lock")
         ]
         return int(await redis.delete(*keys)) if keys else 0
     if isinstance(storage, MemoryStorage):

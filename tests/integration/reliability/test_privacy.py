@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from support.bot_process import BOT_ID, answers, dialogue, pending_question, stored
 from support.recording import RecordingEngine
 
@@ -104,4 +105,46 @@ async def test_redis_keys_carry_the_default_30_day_expiry(
         assert 29.9 * 86400 < client.ttl(key) <= 30 * 86400
     finally:
         await harness.stop()
+        client.close()
+
+
+@pytest.mark.redis
+async def test_forgetting_on_redis_takes_the_users_keys_in_every_chat_and_no_one_elses(
+    redis_url: str,
+) -> None:
+    import redis
+
+    from bot.telegram.ordering import ChatTickets
+    from bot.telegram.storage import create_storage, forget_user
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    storage, _ = create_storage(redis_url)
+    user, other = 55, 5
+    mine = [
+        StorageKey(bot_id=1, chat_id=user, user_id=user),
+        StorageKey(bot_id=1, chat_id=-100, user_id=user),
+        StorageKey(bot_id=1, chat_id=-100, user_id=user, thread_id=7),
+    ]
+    theirs = [
+        StorageKey(bot_id=1, chat_id=-100, user_id=other),
+        StorageKey(bot_id=1, chat_id=user, user_id=other),
+        StorageKey(bot_id=1, chat_id=-100, user_id=other, thread_id=user),
+        StorageKey(bot_id=1, chat_id=-100, user_id=555),
+        StorageKey(bot_id=2, chat_id=user, user_id=user),
+    ]
+    try:
+        for key in mine + theirs:
+            await storage.set_data(key, {"dialogue": {"step": 1}})
+        tickets = ChatTickets(storage.redis)  # type: ignore[attr-defined]
+        await tickets.take(f"1:-100:{user}")
+        await tickets.take(f"1:-100:{other}")
+        assert await forget_user(storage, 1, user) == len(mine) + 1
+        for key in mine:
+            assert await storage.get_data(key) == {}
+        for key in theirs:
+            assert await storage.get_data(key) != {}
+        assert client.exists(f"order:1:-100:{other}:next")
+    finally:
+        await storage.close()
         client.close()
