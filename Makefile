@@ -61,7 +61,7 @@ test-fast: install
 bench: install
 	$(PY) -m benchmarks
 
-# Not part of `make test`: 50 kill -9 trials per storage (SOAK_TRIALS=n to change).
+# Not part of `make test`: 200 kill -9 trials per storage (SOAK_TRIALS=n to change).
 soak: install
 	scripts/soak.sh
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -17,8 +18,10 @@ def packaged(name: str) -> Path:
     return wheel if wheel.is_dir() else _PACKAGE.parent / name
 
 
-# What @BotFather hands out: a numeric bot id, a colon, and a 35-character secret.
-_TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+# aiogram's own check (aiogram.utils.token): the bot id in digits, a colon, a non-empty secret,
+# no whitespace. Telegram judges the rest; a custom Bot API server or an emulator may hand out
+# tokens of other shapes than @BotFather's 35-character secrets.
+_TOKEN_RE = re.compile(r"[0-9]+:\S+")
 
 
 class Settings(BaseSettings):
@@ -58,6 +61,13 @@ class Settings(BaseSettings):
     # Per-user flood limit: this many messages or presses per this many seconds (0: off).
     rate_limit_messages: int = Field(default=10, ge=0)
     rate_limit_seconds: float = Field(default=10.0, gt=0)
+    # A stored conversation is deleted this many days after its last turn (fractions allowed).
+    conversation_ttl_days: float = Field(default=30.0, gt=0)
+
+    @property
+    def conversation_ttl(self) -> timedelta:
+        """CONVERSATION_TTL_DAYS as a timedelta."""
+        return timedelta(days=self.conversation_ttl_days)
 
     def resolved_storage_url(self) -> str:
         """The storage URL to use: STORAGE_URL, or a SQLite file under DATA_DIR."""
@@ -67,8 +77,8 @@ class Settings(BaseSettings):
         """Why BOT_TOKEN cannot be used (None when it looks right); never echoes the token."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             return "BOT_TOKEN is not set"
-        if not _TOKEN_RE.match(self.bot_token.get_secret_value().strip()):
-            return "BOT_TOKEN is malformed (expected <digits>:<35 characters> from @BotFather)"
+        if not _TOKEN_RE.fullmatch(self.bot_token.get_secret_value().strip()):
+            return "BOT_TOKEN is malformed (expected <bot id digits>:<secret>, no spaces)"
         return None
 
     def secrets(self) -> list[str]:

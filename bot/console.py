@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TextIO
 
@@ -10,6 +11,13 @@ from bot.config import Settings
 from bot.dialogue import Engine
 from bot.render.text import render_text
 from bot.replies import DialogueState, Option, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on my side. Your answers so far are kept: try again, "
+    "or type /cancel to start over."
+)
 
 
 def parse_line(line: str, options: list[Option], step: int) -> Turn:
@@ -50,7 +58,14 @@ def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> Dialog
                 else "There are no options now.\n\n"
             )
             continue
-        state, replies = engine.handle(state, parse_line(line, options, state.step))
+        turn = parse_line(line, options, state.step)
+        try:
+            state, replies = engine.handle(state, turn)
+        except Exception:  # the engine's one error path: logged, apologised for, state kept
+            log.exception("the engine failed on a console turn")
+            out.write(f"{SORRY}\n\n")
+            out.flush()
+            continue
         options = _show(replies, out) or options
     return state
 

@@ -2,7 +2,10 @@
 
 It implements what the bot calls, checks what Telegram checks (HTML entities, 4096-character
 texts, 64-byte callback_data), records every request, serves pushed updates through long
-polling, and injects faults: 429 with retry_after, 500, slow replies.
+polling and forgets them only when a later getUpdates confirms them by its offset (as
+Telegram does), and injects faults: 429 with retry_after, 500, slow replies. Watchers see
+each request as it arrives and each result before it is sent (the crash tests kill the bot
+from there).
 """
 
 from __future__ import annotations
@@ -95,13 +98,21 @@ class Call:
 
 @dataclass
 class Fault:
-    """Make the next `times` calls of `method` fail (status 429 or 5xx) or be slow (`delay`)."""
+    """Make the next `times` calls of `method` fail (status 429 or 5xx) or be slow (`delay`).
+
+    With `chat_id`, only calls to that chat count.
+    """
 
     method: str
     status: int = 0
     times: int = 1
     retry_after: int = 1
     delay: float = 0.0
+    chat_id: int | None = None
+
+
+# A watcher sees (call, "request") on arrival and (call, "result") before the reply is sent.
+Watcher = Callable[[Call, str], None]
 
 
 class FakeBotAPI:
@@ -110,6 +121,7 @@ class FakeBotAPI:
     def __init__(self, username: str = "advisor_test_bot") -> None:
         self.username = username
         self.calls: list[Call] = []
+        self.watchers: list[Watcher] = []
         self.faults: list[Fault] = []
         self.webhook: dict[str, Any] | None = None
         self.commands: list[dict[str, Any]] = []
@@ -193,9 +205,11 @@ class FakeBotAPI:
         params, files = await self._params(request)
         call = Call(method, params, files)
         self.calls.append(call)
+        for watch in list(self.watchers):
+            watch(call, "request")
         await self._notify()
         try:
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, params)
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault is not None and fault.status == 429:
@@ -211,6 +225,8 @@ class FakeBotAPI:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params, files)
             call.result = result
+            for watch in list(self.watchers):
+                watch(call, "result")
             return web.json_response({"ok": True, "result": result})
         except ApiError as exc:
             call.ok = False
@@ -226,8 +242,11 @@ class FakeBotAPI:
         finally:
             await self._notify()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        chat_id = params.get("chat_id")
         for fault in self.faults:
+            if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                continue
             if fault.method == method and fault.times > 0:
                 fault.times -= 1
                 if fault.times == 0:
@@ -241,9 +260,11 @@ class FakeBotAPI:
         """The next `times` calls of `method` fail with `status` (429 carries retry_after)."""
         self.faults.append(Fault(method, status=status, times=times, retry_after=retry_after))
 
-    def slow(self, method: str, seconds: float, times: int = 1) -> None:
-        """The next `times` calls of `method` answer after `seconds`."""
-        self.faults.append(Fault(method, times=times, delay=seconds))
+    def slow(
+        self, method: str, seconds: float, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """The next `times` calls of `method` (to `chat_id` alone, if set) wait `seconds`."""
+        self.faults.append(Fault(method, times=times, delay=seconds, chat_id=chat_id))
 
     # ---- Bot API methods --------------------------------------------------------------------
 
@@ -262,10 +283,16 @@ class FakeBotAPI:
     async def _m_getMe(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         return self.me()
 
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Ids of the updates not confirmed yet: what the next getUpdates would hand out."""
+        return [int(u["update_id"]) for u in self._pending]
+
     async def _m_getUpdates(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
         offset = int(p.get("offset") or 0)
         if offset:
-            # Telegram forgets every update below the offset: they are confirmed.
+            # Telegram forgets every update below the offset: they are confirmed. An update is
+            # confirmed only so, never by being fetched: fetched again, it comes back again.
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
         timeout = float(p.get("timeout") or 0)
         limit = int(p.get("limit") or 100)
@@ -399,10 +426,18 @@ class FakeBotAPI:
 
     async def push(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is assigned); return its id."""
-        update = {"update_id": next(self._update_ids), **update}
-        self._pending.append(update)
+        (update_id,) = await self.push_many([update])
+        return update_id
+
+    async def push_many(self, updates: list[dict[str, Any]]) -> list[int]:
+        """Queue raw updates at once (one getUpdates can hand them all out); their ids.
+
+        An update that carries an update_id keeps it (a replay); others get the next one.
+        """
+        queued = [{"update_id": next(self._update_ids), **update} for update in updates]
+        self._pending += queued
         await self._notify()
-        return int(update["update_id"])
+        return [int(update["update_id"]) for update in queued]
 
     def user_message(
         self,

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.telegram.app import create_bot, create_dispatcher, run_polling, start_webhook
 from bot.telegram.conversation import Engine
 from bot.telegram.middlewares import InFlight
+from bot.telegram.polling import Poller
 from bot.telegram.storage import create_storage
 from devkit.fake_bot_api import Call, FakeBotAPI
 
@@ -45,6 +46,7 @@ class BotHarness:
         self.settings = harness_settings(api, storage_url, **settings)
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
+        self.poller: Poller | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -55,19 +57,24 @@ class BotHarness:
 
     async def start(self, drain_seconds: float = 10.0) -> None:
         """Build the bot as `python -m bot run` does and start polling."""
-        storage, isolation = create_storage(self.settings.resolved_storage_url())
+        storage, isolation = create_storage(
+            self.settings.resolved_storage_url(), self.settings.conversation_ttl
+        )
         self.bot = create_bot(self.settings)
         self.dp = create_dispatcher(
             self.settings, self.engine, storage, isolation, drain_seconds=drain_seconds
         )
+        self.poller = Poller(self.bot, self.dp, drain=drain_seconds)
         mark = len(self.api.calls)
-        self._task = asyncio.create_task(run_polling(self.bot, self.dp, handle_signals=False))
+        self._task = asyncio.create_task(
+            run_polling(self.bot, self.dp, handle_signals=False, poller=self.poller)
+        )
         await self.api.wait_for(lambda c: c.method == "getUpdates", since=mark)
 
     async def stop(self) -> None:
         """A clean stop: polling ends, running handlers finish, storage and session close."""
-        if self.dp is not None and self._task is not None and not self._task.done():
-            await self.dp.stop_polling()
+        if self.poller is not None:
+            self.poller.stop()
         if self._task is not None:
             await self._task
             self._task = None
@@ -129,7 +136,9 @@ async def serve_webhook(
         webhook_port=port,
         **overrides,
     )
-    storage, isolation = create_storage(settings.resolved_storage_url())
+    storage, isolation = create_storage(
+        settings.resolved_storage_url(), settings.conversation_ttl
+    )
     dp = create_dispatcher(settings, engine, storage, isolation)
     runner, _ = await start_webhook(create_bot(settings), dp, settings)
     return runner, f"http://127.0.0.1:{port}"

@@ -23,6 +23,7 @@ CHAT_COMMANDS: tuple[ChatCommand, ...] = (
     ChatCommand("sources", "The article I know and its sections"),
     ChatCommand("help", "How to talk to me"),
     ChatCommand("cancel", "Stop the current dialogue"),
+    ChatCommand("forget", "Delete everything I stored about you"),
     ChatCommand("restart", "Start the questions over", in_menu=False),
     ChatCommand("skip", "Skip the current question", in_menu=False),
     ChatCommand("back", "Go back to the previous question", in_menu=False),

@@ -8,7 +8,6 @@ harmless: menu, passage, chart, restart, cancel and the bare "Change an answer" 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol, get_args
@@ -27,11 +26,13 @@ from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
 from bot.replies import Action, DialogueState, Option, Reply, Turn
 
-log = logging.getLogger(__name__)
-
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
 OUT_OF_SCOPE = "That's outside what I know: I help choose a backend framework."
+FORGOTTEN = (
+    "Done: I deleted everything I had stored about you (your answers and where our "
+    "conversation was). Nothing of it is kept."
+)
 # Buttons that are harmless to replay from an old message (see the module docstring).
 HARMLESS = frozenset({"menu", "passage", "chart", "restart", "cancel"})
 
@@ -99,6 +100,11 @@ class Engine:
             "restart": lambda state, _: self._start_form(state, Extraction()),
             "skip": lambda state, _: self._skip(state),
             "back": lambda state, _: self._back(state),
+            # The adapter has deleted what it stored before this reply goes out.
+            "forget": lambda state, _: (
+                DialogueState(),
+                [messages.info(FORGOTTEN, options=messages.MENU)],
+            ),
         }
         self.intents: dict[str, IntentHandler] = {
             "skip": lambda state, _, __: self._skip(state),
@@ -152,13 +158,12 @@ class Engine:
         return text if self.interpreter.needs_model(text) else None
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
-        """Process one user turn; never raises: a bad input leaves `state` unchanged."""
-        try:
-            new = state.model_copy(deep=True)
-            return self._handle(new, turn)
-        except Exception:  # the adapters must always get an answer, whatever the input
-            log.exception("engine failed on turn %r", turn)
-            return state, [messages.info("Sorry, something went wrong. Try again or /restart.")]
+        """Process one user turn: the new state and the replies; `state` is never modified.
+
+        Bad input gets a reply. A failure raises: the adapter apologises, logs it as an error
+        and keeps the state it had (one error path, visible to tests and logs alike).
+        """
+        return self._handle(state.model_copy(deep=True), turn)
 
     # -- dispatch ----------------------------------------------------------------------------
 

@@ -33,6 +33,8 @@ from bot.telegram.middlewares import (
     UpdateLogMiddleware,
 )
 from bot.telegram.ordering import OrderedIsolation, release_stale_locks
+from bot.telegram.polling import Poller
+from bot.telegram.replay import ReplayGuard
 from bot.telegram.sending import (
     KeepResponseTypes,
     QuietChatActions,
@@ -40,7 +42,13 @@ from bot.telegram.sending import (
     SendRateMiddleware,
     prepare_schemas,
 )
-from bot.telegram.storage import StorageConfigError, create_storage, storage_url_problem
+from bot.telegram.storage import (
+    StorageConfigError,
+    create_storage,
+    storage_url_problem,
+    sweep_daily,
+    sweep_now,
+)
 from bot.telegram.webhook import (
     create_webhook_app,
     secret_problem,
@@ -50,12 +58,8 @@ from bot.telegram.webhook import (
 
 log = logging.getLogger(__name__)
 
-# How many updates run at once; each holds its chat's lock, so chats never race.
-TASKS_CONCURRENCY_LIMIT = 64
 # How long shutdown waits for running handlers before closing storage (SIGTERM grace).
 DRAIN_SECONDS = 10.0
-# Telegram holds a long-poll request open this long when there is nothing new.
-POLLING_TIMEOUT = 25
 # See cmd_run: how long a thread may hold the GIL while another waits for it.
 SWITCH_INTERVAL_S = 0.001
 # Start-up waits for an unreachable Bot API with this backoff (seconds), capped, forever:
@@ -139,19 +143,29 @@ def create_dispatcher(
         inflight=inflight,
     )
     dp.include_routers(*get_routers())
-    # Inner: it sees only what a handler accepted, after the chat's lock is held.
+    # Inner: they see only what a handler accepted, after the chat's lock is held. A replay
+    # is skipped before it can use the user's flood budget.
+    guard = ReplayGuard()
     limiter = RateLimitMiddleware(settings.rate_limit_messages, settings.rate_limit_seconds)
-    dp.message.middleware(limiter)
-    dp.callback_query.middleware(limiter)
+    for observer in (dp.message, dp.callback_query):
+        observer.middleware(guard)
+        observer.middleware(limiter)
 
     # aiogram closes storage first on shutdown; running handlers still need it, so we drain
     # them (bounded) and close storage ourselves.
     dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h.callback != dp.fsm.close]
 
+    sweeping: list[asyncio.Task[None]] = []
+
     async def on_startup(bot: Bot) -> None:
         await _set_commands(bot)
+        # Conversations past CONVERSATION_TTL_DAYS: SQLite deletes them now and daily.
+        await sweep_now(storage)
+        sweeping.append(asyncio.create_task(sweep_daily(storage)))
 
     async def on_shutdown() -> None:
+        for task in sweeping:
+            task.cancel()
         left = await inflight.drain(drain_seconds)
         if left:
             log.warning(
@@ -164,20 +178,19 @@ def create_dispatcher(
     return dp
 
 
-async def run_polling(bot: Bot, dp: Dispatcher, *, handle_signals: bool = True) -> None:
-    """Long polling until SIGTERM/SIGINT (or dp.stop_polling()); closes storage and session."""
+async def run_polling(
+    bot: Bot, dp: Dispatcher, *, handle_signals: bool = True, poller: Poller | None = None
+) -> None:
+    """Long polling until SIGTERM/SIGINT (or poller.stop()); closes storage and session.
+
+    An update is confirmed to Telegram only once handled (see bot.telegram.polling).
+    """
     with contextlib.suppress(TelegramAPIError):
         # A webhook left from an earlier deployment blocks getUpdates.
         await bot.delete_webhook(drop_pending_updates=False)
     await release_stale_locks(dp.fsm.events_isolation, bot.id)
-    await dp.start_polling(
-        bot,
-        polling_timeout=POLLING_TIMEOUT,
-        handle_as_tasks=True,
-        tasks_concurrency_limit=TASKS_CONCURRENCY_LIMIT,
-        handle_signals=handle_signals,
-        close_bot_session=True,
-    )
+    poller = poller or Poller(bot, dp, drain=DRAIN_SECONDS)
+    await poller.run(handle_signals=handle_signals)
 
 
 async def start_webhook(
@@ -223,7 +236,7 @@ async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     try:
-        return create_storage(settings.resolved_storage_url())
+        return create_storage(settings.resolved_storage_url(), settings.conversation_ttl)
     except StorageConfigError as exc:
         raise UserError(str(exc)) from None
 

@@ -16,22 +16,22 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import (
-    ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from cachetools import TTLCache
-from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
 # What the error handler returns, so the update's log line says "failed".
 FAILED = "failed"
+# What the replay guard returns for an update the chat had applied already (skipped).
+REPLAYED = "replayed"
 
 
 class InFlight:
@@ -101,7 +101,11 @@ class UpdateLogMiddleware(BaseMiddleware):
         try:
             result = await handler(event, data)
             outcome = (
-                "unhandled" if result is UNHANDLED else "failed" if result == FAILED else "ok"
+                "unhandled"
+                if result is UNHANDLED
+                else result
+                if result in (FAILED, REPLAYED)
+                else "ok"
             )
             return result
         finally:
@@ -131,13 +135,9 @@ class RetryRequestMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        # getUpdates has the dispatcher's own backoff; retrying it here would double the wait.
-        if isinstance(method, GetUpdates):
-            try:
-                return await make_request(bot, method)
-            except ClientDecodeError as exc:
-                # The session hands middlewares the result, not the Response it is typed as.
-                return salvage_updates(bot, exc)  # type: ignore[return-value]
+        # getUpdates has the poller's own backoff; retrying it here would double the wait.
+        if method.__api_method__ == "getUpdates":
+            return await make_request(bot, method)
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)
@@ -170,33 +170,6 @@ class RetryRequestMiddleware(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
-
-
-def salvage_updates(bot: Bot, exc: ClientDecodeError) -> list[Update]:
-    """A getUpdates batch with each update this aiogram cannot parse replaced by a bare id.
-
-    One such update would otherwise fail the whole batch, and polling would fetch the same
-    batch forever: every chat would stall. The bare update advances the offset and is
-    skipped as an unknown type.
-    """
-    raw = exc.data
-    if not isinstance(raw, dict) or not isinstance(raw.get("result"), list):
-        raise exc
-    updates: list[Update] = []
-    for item in raw["result"]:
-        try:
-            updates.append(Update.model_validate(item, context={"bot": bot}))
-        except ValidationError as error:
-            update_id = item.get("update_id") if isinstance(item, dict) else None
-            if not isinstance(update_id, int):
-                raise exc from None
-            log.warning(
-                "update %d does not match the Bot API schema (%d errors); skipped",
-                update_id,
-                error.error_count(),
-            )
-            updates.append(Update(update_id=update_id))
-    return updates
 
 
 SLOW_DOWN = "Slow down a little… I will answer again in a few seconds."

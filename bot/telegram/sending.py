@@ -19,6 +19,8 @@ from cachetools import TLRUCache
 
 log = logging.getLogger(__name__)
 
+from bot.telegram.polling import GetRawUpdates
+
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
 # and callback answers do not.
@@ -157,7 +159,7 @@ def _keep_response_type(returning: Any) -> None:
 
 # Every Bot API method the bot calls (bot.telegram builds aiogram's schemas on first use).
 CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
-    methods.GetUpdates,
+    GetRawUpdates,
     methods.GetMe,
     methods.SendMessage,
     methods.EditMessageText,

@@ -1,17 +1,27 @@
-"""FSM storage: SQLite under DATA_DIR (embedded) or Redis, chosen from STORAGE_URL."""
+"""FSM storage: SQLite under DATA_DIR (embedded) or Redis, chosen from STORAGE_URL.
+
+Conversations expire CONVERSATION_TTL_DAYS after their last write: Redis expires its keys
+itself, SQLite rows are swept at start-up and daily. `forget_user` deletes a user's records in
+every chat (/forget).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import (
+    DEFAULT_DESTINY,
     BaseEventIsolation,
     BaseStorage,
     DefaultKeyBuilder,
@@ -19,6 +29,11 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+
+log = logging.getLogger(__name__)
+
+# The SQLite sweep runs at start-up and then this often (Redis needs none).
+SWEEP_EVERY_SECONDS = 24 * 3600.0
 
 
 class StorageConfigError(ValueError):
@@ -30,12 +45,31 @@ def _key_builder() -> DefaultKeyBuilder:
     return DefaultKeyBuilder(prefix="fsm", with_bot_id=True, with_destiny=True)
 
 
-class SQLiteStorage(BaseStorage):
-    """aiogram storage in one SQLite file; each call is a sub-millisecond local transaction."""
+def _user_key_pattern(bot_id: int, user_id: int, wildcard: str) -> str:
+    """A LIKE (`%`) or glob (`*`) pattern for every key of `user_id`, any chat or topic.
 
-    def __init__(self, path: Path) -> None:
+    DefaultKeyBuilder lays keys out as fsm:<bot>:<chat>[:<topic>]:<user>:<destiny>[:<part>];
+    the user id is the part right before the destiny, so the pattern anchors on both.
+    """
+    return f"fsm:{bot_id}:{wildcard}:{user_id}:{DEFAULT_DESTINY}"
+
+
+class SQLiteStorage(BaseStorage):
+    """aiogram storage in one SQLite file; each call is a sub-millisecond local transaction.
+
+    Each row records when it was last written; `sweep` deletes rows idle for longer than `ttl`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        ttl: timedelta | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.ttl = ttl
+        self._clock = clock
         self._keys = _key_builder()
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = sqlite3.connect(
@@ -45,8 +79,17 @@ class SQLiteStorage(BaseStorage):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS fsm (key TEXT PRIMARY KEY, state TEXT, data TEXT)"
+            "CREATE TABLE IF NOT EXISTS fsm "
+            "(key TEXT PRIMARY KEY, state TEXT, data TEXT, updated REAL)"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(fsm)")}
+        if "updated" not in columns:
+            # A database from before expiry: its rows' age is unknown, so it starts now.
+            self._db.execute("ALTER TABLE fsm ADD COLUMN updated REAL")
+            self._db.execute("UPDATE fsm SET updated = ?", (self._clock(),))
+        # The sweep holds the storage's lock (a chat's write waits for it): with the index it
+        # reads only the expired rows, not the whole table.
+        self._db.execute("CREATE INDEX IF NOT EXISTS fsm_updated ON fsm (updated)")
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -65,9 +108,10 @@ class SQLiteStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         with self._lock:
             self._conn().execute(
-                "INSERT INTO fsm (key, state, data) VALUES (?, ?, NULL) "
-                "ON CONFLICT(key) DO UPDATE SET state = excluded.state",
-                (self._keys.build(key), value),
+                "INSERT INTO fsm (key, state, data, updated) VALUES (?, ?, NULL, ?) "
+                "ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+                "updated = excluded.updated",
+                (self._keys.build(key), value, self._clock()),
             )
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -80,9 +124,10 @@ class SQLiteStorage(BaseStorage):
         payload = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             self._conn().execute(
-                "INSERT INTO fsm (key, state, data) VALUES (?, NULL, ?) "
-                "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-                (self._keys.build(key), payload),
+                "INSERT INTO fsm (key, state, data, updated) VALUES (?, NULL, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET data = excluded.data, "
+                "updated = excluded.updated",
+                (self._keys.build(key), payload, self._clock()),
             )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
@@ -95,6 +140,24 @@ class SQLiteStorage(BaseStorage):
         except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
+
+    def sweep(self) -> int:
+        """Delete rows not written for longer than `ttl`; how many (0 without a ttl)."""
+        if self.ttl is None:
+            return 0
+        with self._lock:
+            cur = self._conn().execute(
+                "DELETE FROM fsm WHERE updated < ?", (self._clock() - self.ttl.total_seconds(),)
+            )
+            return cur.rowcount
+
+    def forget_user(self, bot_id: int, user_id: int) -> int:
+        """Delete `user_id`'s rows in every chat; how many."""
+        with self._lock:
+            cur = self._conn().execute(
+                "DELETE FROM fsm WHERE key LIKE ?", (_user_key_pattern(bot_id, user_id, "%"),)
+            )
+            return cur.rowcount
 
     async def close(self) -> None:
         """Close the database; idempotent."""
@@ -118,8 +181,13 @@ def storage_url_problem(url: str) -> str | None:
     return f"STORAGE_URL scheme {scheme!r} is not supported (use sqlite:///path or redis://...)"
 
 
-def create_storage(url: str) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Storage and per-chat event isolation for `url`: sqlite:///path, redis://..., memory://."""
+def create_storage(
+    url: str, ttl: timedelta | None = None
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Storage and per-chat event isolation for `url`: sqlite:///path, redis://..., memory://.
+
+    Records expire `ttl` after their last write (None: never; only for tools that read).
+    """
     problem = storage_url_problem(url)
     if problem:
         raise StorageConfigError(problem)
@@ -128,12 +196,64 @@ def create_storage(url: str) -> tuple[BaseStorage, BaseEventIsolation]:
         # SQLAlchemy's convention: sqlite:///relative.db and sqlite:////absolute/path.db.
         path = url.removeprefix("sqlite:///")
         # One process owns a SQLite file, so in-process locks isolate a chat's updates.
-        return SQLiteStorage(Path(path)), SimpleEventIsolation()
+        return SQLiteStorage(Path(path), ttl), SimpleEventIsolation()
     if scheme in ("redis", "rediss", "unix"):
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(url, key_builder=_key_builder())
+        # Each write sets the key's expiry again: a conversation lives `ttl` past its last turn.
+        storage = RedisStorage.from_url(
+            url, key_builder=_key_builder(), state_ttl=ttl, data_ttl=ttl
+        )
         # A Redis lock per chat: replicas behind one webhook never handle one chat at once.
         isolation = RedisEventIsolation(redis=storage.redis, key_builder=_key_builder())
         return storage, isolation
     return MemoryStorage(), SimpleEventIsolation()
+
+
+async def forget_user(storage: BaseStorage, bot_id: int, user_id: int) -> int:
+    """Delete everything stored for `user_id` (state and data, every chat); how many records."""
+    if isinstance(storage, SQLiteStorage):
+        # A scan of the table (the pattern has a wildcard in the middle), in a thread; rare.
+        return await asyncio.to_thread(storage.forget_user, bot_id, user_id)
+    redis = getattr(storage, "redis", None)
+    if redis is not None:
+        # The webhook's per-chat ticket counters (bot.telegram.ordering) carry the user id
+        # too. Not the chat's lock: the update deleting all this is holding it.
+        fsm = _user_key_pattern(bot_id, user_id, "*")
+        patterns = (f"{fsm}:*", f"order:{bot_id}:*:{user_id}:*")
+        keys = [
+            key
+            for pattern in patterns
+            async for key in redis.scan_iter(match=pattern, count=1000)
+            if not key.endswith(b":lock")
+        ]
+        return int(await redis.delete(*keys)) if keys else 0
+    if isinstance(storage, MemoryStorage):
+        mine = [k for k in storage.storage if k.bot_id == bot_id and k.user_id == user_id]
+        for key in mine:
+            del storage.storage[key]
+        return len(mine)
+    raise TypeError(f"cannot forget users in {type(storage).__name__}")
+
+
+async def sweep_daily(storage: BaseStorage, every: float = SWEEP_EVERY_SECONDS) -> None:
+    """Sweep expired SQLite rows every `every` seconds, forever (cancel it to stop).
+
+    Redis expires keys itself; other storages need nothing. Run one sweep at start-up first.
+    """
+    if not isinstance(storage, SQLiteStorage) or storage.ttl is None:
+        return
+    while True:
+        await asyncio.sleep(every)
+        await sweep_now(storage)
+
+
+async def sweep_now(storage: BaseStorage) -> int:
+    """Delete conversations idle past the TTL now (SQLite; elsewhere 0); how many, logged."""
+    if not isinstance(storage, SQLiteStorage) or storage.ttl is None:
+        return 0
+    # Off the loop: a large table's scan must not stall every chat.
+    removed = await asyncio.to_thread(storage.sweep)
+    if removed:
+        log.info("deleted %d conversation(s) idle for longer than %s", removed, storage.ttl)
+    return removed

@@ -1,6 +1,7 @@
 """Webhook mode: an aiohttp server that checks Telegram's secret_token, plus /healthz.
 
-With Redis storage, replicas serve one chat's updates in the order they were received.
+An update is acknowledged (200) only once it has been handled. With Redis storage, replicas
+serve one chat's updates in the order they were received.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ def _log_rejections(trust_forwarded_for: bool) -> Middleware:
 
 
 class OrderedRequestHandler(SimpleRequestHandler):
-    """Acknowledges at once and handles in the background, one chat's updates in order.
+    """Answers Telegram 200 once the update is handled, one chat's updates in order.
 
-    The ticket is taken before the 200 goes back: if Redis is down the request fails, and
-    Telegram delivers the update again later instead of it being lost.
+    Until the 200, Telegram keeps the update and sends it again if this process dies (the
+    replay guard skips it if it was applied after all). Telegram sends one chat's next update
+    only after that 200, and replicas serve a chat's tickets in order besides. If Redis is
+    down the request fails, and Telegram delivers the update again later.
 
     aiogram's own background mode lives in private methods; this overrides the public `handle`
     (the route `register` adds) and feeds through the dispatcher's public feed_raw_update.
@@ -77,12 +80,12 @@ class OrderedRequestHandler(SimpleRequestHandler):
     """
 
     def __init__(self, *args: Any, tickets: ChatTickets | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, handle_in_background=True, **kwargs)
+        super().__init__(*args, **kwargs)
         self.tickets = tickets
         self._feeding: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Check the secret, take the chat's ticket, answer 200; the update runs in a task."""
+        """Check the secret, take the chat's ticket, handle the update, then answer 200."""
         bot = await self.resolve_bot(request)
         if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
             return web.Response(body="Unauthorized", status=401)
@@ -92,6 +95,8 @@ class OrderedRequestHandler(SimpleRequestHandler):
         task = asyncio.create_task(self._feed_in_turn(bot, update, key, ticket))
         self._feeding.add(task)
         task.add_done_callback(self._feeding.discard)
+        # Shielded: a request cancelled mid-turn must not cut the turn short.
+        await asyncio.shield(task)
         return web.json_response({}, dumps=bot.session.json_dumps)
 
     __call__ = handle

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 
-from bot.console import converse, parse_line
+from bot.console import SORRY, converse, parse_line
 from bot.dialogue import Engine
 from bot.replies import Option
 
@@ -42,3 +43,31 @@ def test_numbers_run_on_across_replies_and_a_wrong_number_is_explained(engine: E
     assert "There is no option 99: type 1 to 3" in text
     assert "  5. Start over" in text
     assert state.mode != "done" and not state.slots
+
+
+class FailingEngine:
+    """The real engine, failing on one turn's text."""
+
+    def __init__(self, engine: Engine, fail_on: str) -> None:
+        self.engine, self.fail_on = engine, fail_on
+
+    def handle(self, state, turn):
+        if turn.text == self.fail_on:
+            raise RuntimeError("engine failure injected by a test")
+        return self.engine.handle(state, turn)
+
+
+@pytest.mark.model
+def test_an_engine_failure_is_logged_apologised_for_and_the_answers_are_kept(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = io.StringIO("/recommend\n1\nboom\n1\n")
+    out = io.StringIO()
+    with caplog.at_level(logging.INFO):
+        state = converse(FailingEngine(engine, "boom"), lines, out, prompt=False)  # type: ignore[arg-type]
+    assert SORRY in out.getvalue()
+    assert [r.levelno for r in caplog.records if "console turn" in r.getMessage()] == [
+        logging.ERROR
+    ]
+    # The answer before the failure is kept, and the one after it is added.
+    assert len(state.slots) == 2, state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,12 +86,34 @@ def _all_labels(replies: list[Reply]) -> list[Option]:
         Turn(option=Option("x", "change", "nope"), step=1),
     ],
 )
-def test_bad_input_gets_a_reply_and_leaves_state_alone(engine: Engine, turn: Turn) -> None:
+def test_bad_input_gets_a_reply_and_leaves_state_alone(
+    engine: Engine, turn: Turn, caplog: pytest.LogCaptureFixture
+) -> None:
     state, _ = engine.handle(DialogueState(), Turn(command="recommend"))
-    new, replies = engine.handle(state, turn)
+    with caplog.at_level(logging.INFO):
+        new, replies = engine.handle(state, turn)  # a failure would raise here
     assert replies
     if turn.text != "x" * 5000:
         assert new == state
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    shown = " ".join(p.text for r in replies for p in r.parts).lower()
+    assert "sorry" not in shown and "went wrong" not in shown, shown
+
+
+class BrokenRetriever(FakeRetriever):
+    def search(self, query, k=3, *, vector=None):
+        raise RuntimeError("index unreadable")
+
+
+def test_a_failure_raises_and_leaves_the_callers_state_as_it_was(kb, repo) -> None:
+    """One error path: the engine raises, the adapter apologises and keeps its state."""
+    spec = load_form(repo / "intents")
+    engine = Engine(kb, spec, FakeEmbedder(), BrokenRetriever())
+    state, _ = engine.handle(DialogueState(), Turn(command="recommend"))
+    before = state.model_copy(deep=True)
+    with pytest.raises(RuntimeError, match="index unreadable"):
+        engine.handle(state, Turn(command="ask", text="does django have an admin?"))
+    assert state == before
 
 
 def test_stale_button_expires(engine: Engine) -> None:

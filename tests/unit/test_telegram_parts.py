@@ -6,15 +6,19 @@ import io
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import MessageEntity
 from PIL import Image
 
 from bot.replies import DialogueState, Option
 from bot.telegram.chart import render_chart
 from bot.telegram.conversation import STATE_KEY, read_state
+from bot.telegram.handlers.common import without_entity
 from bot.telegram.keyboards import (
     CALLBACK_DATA_LIMIT,
     OptionCallback,
@@ -24,7 +28,13 @@ from bot.telegram.keyboards import (
     unpack_option,
     unpack_ref,
 )
-from bot.telegram.storage import SQLiteStorage, create_storage, storage_url_problem
+from bot.telegram.storage import (
+    SQLiteStorage,
+    create_storage,
+    forget_user,
+    storage_url_problem,
+    sweep_now,
+)
 
 
 def test_buttons_round_trip_within_64_bytes() -> None:
@@ -96,6 +106,88 @@ async def test_corrupt_rows_read_as_empty_and_corrupt_state_as_fresh(tmp_path: P
     await storage.close()
     assert read_state({STATE_KEY: {"mode": "flying", "step": "many"}}) == DialogueState()
     assert read_state({STATE_KEY: DialogueState(step=3).model_dump()}).step == 3
+
+
+async def test_sqlite_rows_idle_past_the_ttl_are_swept(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    storage = SQLiteStorage(tmp_path / "s.sqlite3", timedelta(days=30), clock=lambda: now[0])
+    old = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    fresh = StorageKey(bot_id=1, chat_id=3, user_id=3)
+    await storage.set_data(old, {"dialogue": {}})
+    now[0] += 20 * 86400
+    await storage.set_data(fresh, {"dialogue": {}})
+    now[0] += 11 * 86400  # `old` idle 31 days, `fresh` 11
+    assert await sweep_now(storage) == 1
+    assert await storage.get_data(old) == {} and await storage.get_data(fresh) != {}
+    await storage.set_data(fresh, {"dialogue": {"step": 1}})  # a write renews it
+    now[0] += 25 * 86400
+    assert await sweep_now(storage) == 0
+    await storage.close()
+
+
+async def test_a_database_from_before_expiry_gets_a_clock_that_starts_now(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE fsm (key TEXT PRIMARY KEY, state TEXT, data TEXT)")
+    db.execute("INSERT INTO fsm VALUES ('fsm:1:2:2:default', NULL, '{\"x\": 1}')")
+    db.commit()
+    db.close()
+    now = [5_000_000.0]
+    storage = SQLiteStorage(path, timedelta(days=1), clock=lambda: now[0])
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    assert await storage.get_data(key) == {"x": 1}
+    assert await sweep_now(storage) == 0
+    now[0] += 2 * 86400
+    assert await sweep_now(storage) == 1
+    await storage.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+async def test_forgetting_a_user_deletes_them_in_every_chat_and_no_one_else(
+    kind: str, tmp_path: Path
+) -> None:
+    storage = SQLiteStorage(tmp_path / "s.sqlite3") if kind == "sqlite" else MemoryStorage()
+    user, other = 55, 5
+    mine = [
+        StorageKey(bot_id=1, chat_id=user, user_id=user),  # private chat
+        StorageKey(bot_id=1, chat_id=-100, user_id=user),  # a group
+        StorageKey(bot_id=1, chat_id=-100, user_id=user, thread_id=7),  # a forum topic
+    ]
+    theirs = [
+        StorageKey(bot_id=1, chat_id=-100, user_id=other),
+        StorageKey(bot_id=1, chat_id=user, user_id=other),  # chat id equal to the user id
+        StorageKey(bot_id=1, chat_id=-100, user_id=other, thread_id=user),  # topic id too
+        StorageKey(bot_id=1, chat_id=-100, user_id=555),
+        StorageKey(bot_id=2, chat_id=user, user_id=user),  # another bot's
+    ]
+    for key in mine + theirs:
+        await storage.set_data(key, {"dialogue": {"step": 1}})
+    assert await forget_user(storage, 1, user) == len(mine)
+    for key in mine:
+        assert await storage.get_data(key) == {}
+    for key in theirs:
+        assert await storage.get_data(key) != {}
+    await storage.close()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("", " is django good?", "is django good?"),
+        ("😀 ", " hi", "😀 hi"),
+        ("𝔥𝔢𝔶 ", " which one?", "𝔥𝔢𝔶 which one?"),  # mathematical letters: outside the BMP
+        ("👍🏽👨‍👩‍👧 ok ", "", "👍🏽👨‍👩‍👧 ok"),  # a skin tone and a family (joined emoji)
+        ("hi ", "  there", "hi there"),
+        ("Привет 🚀 ", "\nкак дела", "Привет 🚀 как дела"),
+    ],
+)
+def test_a_mention_is_cut_by_utf16_offsets(before: str, after: str, expected: str) -> None:
+    text = f"{before}@advisor_bot{after}"
+    # Telegram's offset and length count UTF-16 code units (an emoji is often two).
+    offset = len(before.encode("utf-16-le")) // 2
+    entity = MessageEntity(type="mention", offset=offset, length=len("@advisor_bot"))
+    assert entity.extract_from(text) == "@advisor_bot"
+    assert without_entity(text, entity) == expected
 
 
 def test_storage_urls(tmp_path: Path) -> None:

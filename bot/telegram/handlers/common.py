@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.enums import ChatType, MessageEntityType
 from aiogram.filters import BaseFilter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, MessageEntity
 
 from bot.telegram.conversation import Chat
 
@@ -33,9 +33,21 @@ class AddressedToBot(BaseFilter):
             if entity.type != MessageEntityType.MENTION or mention is None:
                 continue
             if entity.extract_from(text).lower() == mention:
-                cleaned = (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
-                return {"text": " ".join(cleaned.split(" "))}
+                return {"text": without_entity(text, entity)}
         return False
+
+
+def without_entity(text: str, entity: MessageEntity) -> str:
+    """`text` with `entity` cut out, the words either side joined by one space.
+
+    Telegram counts entity offsets and lengths in UTF-16 code units: an emoji or any other
+    character outside the Basic Multilingual Plane is two of them, one Python character.
+    """
+    units = text.encode("utf-16-le")
+    start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+    before = units[:start].decode("utf-16-le", errors="replace")
+    after = units[end:].decode("utf-16-le", errors="replace")
+    return f"{before.rstrip()} {after.lstrip()}".strip()
 
 
 def chat_of(message: Message, bot: Bot) -> Chat:
@@ -51,5 +63,5 @@ def chat_of_query(query: CallbackQuery, bot: Bot) -> Chat | None:
         return None
     pressed = message if isinstance(message, Message) else None
     topic = pressed is not None and pressed.is_topic_message
-    thread = message.message_thread_id if topic else None
+    thread = pressed.message_thread_id if pressed is not None and topic else None
     return Chat(bot, message.chat.id, thread, pressed)

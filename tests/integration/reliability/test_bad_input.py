@@ -99,15 +99,16 @@ def generate(api: FakeBotAPI, victim_question: int) -> list[dict[str, Any]]:
 async def test_the_bad_input_corpus_crashes_nothing_and_every_button_is_answered(
     bot_api: FakeBotAPI,
     recording: RecordingEngine,
-    tmp_path: Path,
+    storage_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Zero unhandled exceptions, every callback answered, the victim's dialogue intact.
 
-    The rate limit is lifted: the corpus is one attacker's flood, and the limit would drop
-    most of it before it reached the handlers under test (test_rate_limit covers the limit).
+    On SQLite and on Redis. The rate limit is lifted: the corpus is one attacker's flood, and
+    the limit would drop most of it before it reached the handlers under test
+    (test_rate_limit covers the limit).
     """
-    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    url = storage_url
     harness = BotHarness(bot_api, recording, url, rate_limit_messages=100_000)
     await harness.start()
     try:

@@ -58,6 +58,11 @@ async def test_groups_get_answers_only_when_the_bot_is_addressed(
     bot_message = bot_api.bot_messages(GROUP)[-1]
     calls = await fake_harness.turn(group("and for realtime?", reply_to_message=bot_message))
     assert any("You asked: and for realtime?" in text for text in shown(calls))
+    # Telegram counts entity offsets in UTF-16 code units: each emoji here is two of them.
+    emoji = "😀🚀 @advisor_test_bot which one?"
+    entities = [{"type": "mention", "offset": 5, "length": 17}]
+    calls = await fake_harness.turn(group(emoji, entities=entities))
+    assert any("You asked: 😀🚀 which one?" in text for text in shown(calls)), shown(calls)
 
 
 async def test_flood_control_server_errors_and_slow_replies_are_ridden_out(

@@ -6,6 +6,8 @@ navigate by the buttons' meaning (their decoded actions), not by exact wording.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,8 +31,21 @@ def shown(calls: list[Call]) -> list[str]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def no_error_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Whatever a test here sends, nothing logs an ERROR (a failed turn always does)."""
+    with caplog.at_level(logging.INFO):
+        yield
+    errors = [r.getMessage() for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert not errors, errors
+
+
 def assert_clean(calls: list[Call]) -> None:
-    """Every Bot API call succeeded and nobody was told something went wrong."""
+    """Every Bot API call succeeded and nobody was told something went wrong.
+
+    The engine has no apology of its own: a failed turn raises, and the adapter's SORRY (with
+    an ERROR in the log, see no_error_logged) is the only way a failure can reach the user.
+    """
     failed = [(c.method, c.result) for c in calls if not c.ok]
     assert not failed, failed
     assert not any(SORRY in text for text in shown(calls))

@@ -7,7 +7,7 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from support.bot_process import BotProcess, start_polling
+from support.bot_process import BotProcess, processes_log_clean, start_polling
 
 from devkit.fake_bot_api import FakeBotAPI, plain
 from devkit.harness import TEST_TOKEN, buttons, last_with_buttons
@@ -71,6 +71,20 @@ async def test_a_killed_bot_resumes_the_dialogue_then_stops_cleanly_on_sigterm(
     second._reader.join(timeout=10)
     log = "\n".join(second.lines)
     assert code == 0, log
-    assert "Polling stopped" in log
+    assert "polling stopped" in log
     assert "Traceback" not in log
     assert TEST_TOKEN.split(":")[1] not in log + "\n".join(first.lines)
+
+
+async def test_a_token_of_another_shape_works_against_a_custom_bot_api_server(
+    bot_api: FakeBotAPI, tmp_path: object, processes: list[BotProcess]
+) -> None:
+    """Emulators and self-hosted Bot API servers hand out tokens unlike @BotFather's."""
+    token = "7:emulator"
+    process = await start_polling(bot_api, f"sqlite:///{tmp_path}/s.sqlite3", BOT_TOKEN=token)
+    processes.append(process)
+    mark = len(bot_api.calls)
+    await process.handled(await bot_api.send_text(CHAT, "/start"))
+    assert bot_api.bot_id == 7
+    assert any(c.method == "sendMessage" and c.ok for c in bot_api.since(mark))
+    processes_log_clean(process, token)

@@ -1,7 +1,10 @@
-"""Webhook mode over real HTTP: Telegram's secret_token is required and checked; /healthz."""
+"""Webhook mode over real HTTP: the secret_token is checked; 200 once handled; /healthz."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -75,3 +78,36 @@ def test_webhook_mode_refuses_to_start_without_a_usable_secret(
     err = capsys.readouterr().err
     assert expected in err
     assert TEST_TOKEN not in err
+
+
+async def test_telegram_gets_its_200_only_once_the_update_is_handled(
+    bot_api: FakeBotAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Until the 200 Telegram keeps the update; a delivery it repeats is not applied twice."""
+    engine = FakeEngine()
+    engine.gate = threading.Event()  # holds the question in "the model"
+    runner, base = await serve_webhook(
+        bot_api, engine, f"sqlite:///{tmp_path / 's.sqlite3'}", "https://b.example.test/h", SECRET
+    )
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    update = text_update(7, "is spring good?")
+    try:
+        async with aiohttp.ClientSession() as http:
+            posted = asyncio.create_task(http.post(f"{base}/h", json=update, headers=headers))
+            await asyncio.sleep(1.0)
+            assert not posted.done(), "acknowledged before it was handled"
+            engine.gate.set()
+            async with await posted as response:
+                assert response.status == 200
+            replies = [c for c in bot_api.calls if c.method == "sendMessage"]
+            assert len(replies) == 1, "the 200 came before the reply was sent"
+            # Telegram did not get that 200 (say the connection broke) and sends it again.
+            with caplog.at_level(logging.INFO):
+                async with http.post(f"{base}/h", json=update, headers=headers) as response:
+                    assert response.status == 200
+        assert len([c for c in bot_api.calls if c.method == "sendMessage"]) == 1
+        assert len(engine.turns) == 1
+        assert any(r.getMessage().startswith("update 7 message chat=9 replayed")
+                   for r in caplog.records)  # fmt: skip
+    finally:
+        await runner.cleanup()
