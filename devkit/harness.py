@@ -37,6 +37,27 @@ def harness_settings(api: FakeBotAPI, storage_url: str, **overrides: Any) -> Set
     )
 
 
+class WatchedInFlight(InFlight):
+    """InFlight that also remembers which updates finished, so a test can wait for one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handled: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def finished(self, task: asyncio.Task[Any], update_id: int) -> None:
+        """As InFlight, and wake whoever waits for `update_id`."""
+        super().finished(task, update_id)
+        self.handled.add(update_id)
+        self._changed.set()
+
+    async def wait_handled(self, update_id: int) -> None:
+        """Return once update `update_id` has been fully handled."""
+        while update_id not in self.handled:
+            self._changed.clear()
+            await self._changed.wait()
+
+
 class BotHarness:
     """Runs long polling in a task; `turn()` pushes one update and waits for its handling."""
 
@@ -50,7 +71,7 @@ class BotHarness:
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def inflight(self) -> InFlight:
+    def inflight(self) -> WatchedInFlight:
         """The dispatcher's in-flight tracker."""
         assert self.dp is not None
         return self.dp["inflight"]  # type: ignore[no-any-return]
@@ -62,7 +83,12 @@ class BotHarness:
         )
         self.bot = create_bot(self.settings)
         self.dp = create_dispatcher(
-            self.settings, self.engine, storage, isolation, drain_seconds=drain_seconds
+            self.settings,
+            self.engine,
+            storage,
+            isolation,
+            drain_seconds=drain_seconds,
+            inflight=WatchedInFlight(),
         )
         self.poller = Poller(self.bot, self.dp, drain=drain_seconds)
         mark = len(self.api.calls)

@@ -125,9 +125,13 @@ def create_dispatcher(
     storage: BaseStorage,
     isolation: BaseEventIsolation | None = None,
     drain_seconds: float = DRAIN_SECONDS,
+    inflight: InFlight | None = None,
 ) -> Dispatcher:
-    """The Dispatcher with every router, the storage, per-chat isolation and the engine."""
-    inflight = InFlight()
+    """The Dispatcher with every router, the storage, per-chat isolation and the engine.
+
+    `inflight` tracks the running updates (a fresh InFlight unless given one to watch).
+    """
+    inflight = inflight if inflight is not None else InFlight()
     if isolation is None or isinstance(isolation, SimpleEventIsolation):
         isolation = SimpleEventIsolation()  # already a FIFO asyncio.Lock per chat
     else:

@@ -39,8 +39,6 @@ class InFlight:
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.handled: set[int] = set()
-        self._changed = asyncio.Event()
 
     def started(self, task: asyncio.Task[Any]) -> None:
         """Record that `task` is handling an update."""
@@ -49,24 +47,13 @@ class InFlight:
     def finished(self, task: asyncio.Task[Any], update_id: int) -> None:
         """Record that `task` is done with update `update_id`."""
         self.tasks.discard(task)
-        self.handled.add(update_id)
-        # Bounded memory: only the most recent ids matter to anyone waiting.
-        if len(self.handled) > 10_000:
-            self.handled = set(sorted(self.handled)[-5_000:])
-        self._changed.set()
 
-    async def wait_handled(self, update_id: int) -> None:
-        """Return once update `update_id` has been fully handled (tests and benchmarks)."""
-        while update_id not in self.handled:
-            self._changed.clear()
-            await self._changed.wait()
-
-    async def drain(self, timeout: float) -> int:
-        """Wait up to `timeout` s for running handlers; return how many are still running."""
+    async def drain(self, seconds: float) -> int:
+        """Wait up to `seconds` for running handlers; return how many are still running."""
         others = {t for t in self.tasks if t is not asyncio.current_task()}
         if not others:
             return 0
-        _, pending = await asyncio.wait(others, timeout=timeout)
+        _, pending = await asyncio.wait(others, timeout=seconds)
         return len(pending)
 
 

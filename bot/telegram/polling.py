@@ -201,7 +201,8 @@ class Poller:
             if not fresh and self.unconfirmed.running:
                 await asyncio.sleep(self.pace)
 
-    async def _get_updates(self, timeout: int | None = None, limit: int | None = None) -> Any:
+    # `timeout` is getUpdates' long-poll parameter, sent to Telegram, not a local deadline.
+    async def _get_updates(self, timeout: int | None = None, limit: int | None = None) -> Any:  # noqa: ASYNC109
         method = GetRawUpdates(
             offset=self.unconfirmed.offset,
             limit=limit,

@@ -17,9 +17,9 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from cachetools import TLRUCache
 
-log = logging.getLogger(__name__)
-
 from bot.telegram.polling import GetRawUpdates
+
+log = logging.getLogger(__name__)
 
 # Calls that put something new or changed in front of a user count against Telegram's limits
 # (about 1 message/s per chat with short bursts, about 30 messages/s per bot); chat actions
@@ -120,11 +120,12 @@ class QuietChatActions(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if not isinstance(method, methods.SendChatAction):
-            return await make_request(bot, method)
+        quiet = isinstance(method, methods.SendChatAction)
         try:
             return await make_request(bot, method)
         except (TelegramAPIError, OSError) as exc:  # OSError includes TimeoutError
+            if not quiet:
+                raise
             log.info("chat action failed (%s); carrying on", type(exc).__name__)
             # The session hands middlewares the result, not the Response it is typed as.
             return True  # type: ignore[return-value]
@@ -152,7 +153,7 @@ class KeepResponseTypes(BaseRequestMiddleware):
 def _keep_response_type(returning: Any) -> None:
     try:
         if returning not in _RESPONSE_TYPES:
-            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+            _RESPONSE_TYPES[returning] = Response[returning]
     except TypeError:  # an unhashable type annotation: nothing to keep, nothing lost
         pass
 
