@@ -17,7 +17,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.embedding.minilm import load_embedder
     from bot.form import load_form
     from bot.knowledge import load_knowledge
-    from bot.nlu import IntentClassifier
+    from bot.nlu import DescriptionReader, IntentClassifier
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
@@ -28,4 +28,5 @@ def build_engine(settings: Settings) -> Engine:
     cache_dir = settings.data_dir / "index"
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
-    return Engine(kb, spec, embedder, retriever, classifier)
+    reader = DescriptionReader(spec, kb, embedder, cache_dir)
+    return Engine(kb, spec, embedder, retriever, classifier, reader=reader)

@@ -19,8 +19,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not files:
         raise UserError(f"no labelled questions (questions.*.yaml) in {settings.datasets_dir}")
     kb = load_knowledge(settings.knowledge_dir)
-    retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
+    embedder = load_embedder()
+    retriever = build_retriever(kb, embedder, settings.data_dir / "index")
     print(retrieval.report(retriever, files), flush=True)
     print()
-    print(advisor.report(settings), flush=True)
+    print(advisor.report(settings, embedder), flush=True)
     return 0

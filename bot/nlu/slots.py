@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.form import FormSpec, Slot
+from bot.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.nlu.needs import NeedMatch
@@ -170,6 +171,10 @@ class Extraction:
     def __bool__(self) -> bool:
         return bool(self.values or self.negated or self.excluded or self.needs)
 
+    def explained(self) -> list[tuple[int, int]]:
+        """Spans of the text a slot phrase named outright (cues and hints not included)."""
+        return [(m.start, m.end) for m in self.matches if m.strength >= DIRECT]
+
 
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
     text = re.sub(r"\s+", " ", number.lower())
@@ -271,6 +276,12 @@ class SlotExtractor:
             )
             self._frameworks.append((fid, re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)))
 
+    @classmethod
+    def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
+        """An extractor that also reads frameworks ruled out by name or alias ("skip Django")."""
+        names = {f.id: (f.name, *f.aliases) for f in kb.frameworks.values()}
+        return cls(spec, names)
+
     def extract(self, text: str, pending: str | None = None) -> Extraction:
         """Slot values in `text`; `pending` (the slot being asked) also accepts short answers."""
         candidates: list[SlotMatch] = []
@@ -293,12 +304,12 @@ class SlotExtractor:
             count_patterns.append((self.spec.slot(pending), self._bare_counts[pending], False))
         for slot, pattern, groups in count_patterns:
             for m in pattern.finditer(text):
-                value = _count_value(slot, m.group(1), groups)
-                if value is not None:
+                counted = _count_value(slot, m.group(1), groups)
+                if counted is not None:
                     start, end = m.span(1)
                     strength = GROUPS if groups else DIRECT
                     candidates.append(
-                        SlotMatch(slot.name, value, start, end, m.group(1), False, strength)
+                        SlotMatch(slot.name, counted, start, end, m.group(1), False, strength)
                     )
         # Within a slot: longest phrase first; among equals, the earlier one.
         candidates.sort(key=lambda c: (-(c.end - c.start), c.slot != pending, c.start))
@@ -317,6 +328,8 @@ class SlotExtractor:
             if negation is None:
                 continue
             negated = negation
+            if match.strength < DIRECT and _in_question(text, match.start):
+                continue  # "does Django have an admin?" asks about Django, says nothing of us
             weak = _is_weak(text, match.start, match.end)
             if weak and not self.spec.slot(match.slot).background:
                 continue  # "I used to build Android apps" is not this project's workload
@@ -375,7 +388,7 @@ def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]
         if not supported:
             return several, matches
         evidence = supported
-    order = {}
+    order: dict[str, int] = {}
     for n, m in enumerate(matches):
         order.setdefault(m.value, n)
     best = max(evidence, key=lambda v: (evidence[v], -order[v]))
@@ -409,6 +422,12 @@ def _negation(text: str, start: int, end: int) -> bool | None:
 
 def _is_negated(text: str, start: int, end: int) -> bool:
     return bool(_negation(text, start, end))
+
+
+def _in_question(text: str, start: int) -> bool:
+    """True when the sentence around `start` ends with a question mark."""
+    end = re.search(r"[.!?\n]", text[start:])
+    return end is not None and end.group(0) == "?"
 
 
 def _is_weak(text: str, start: int, end: int) -> bool:
