@@ -12,6 +12,8 @@ from bot.knowledge import Framework, KnowledgeBase, Rule
 
 MAX_REASONS = 5
 MIN_REASONS = 3
+# Distinct passages a pick cites at least (Go and Rust: the article has one for them).
+MIN_CITED = 2
 # An underrated framework within this many points of the pick is worth a mention.
 UNDERRATED_WITHIN = 2.0
 
@@ -202,16 +204,33 @@ class Advisor:
             if rule.effects.get(runner, 0) < 0 and rule.effects.get(pick, 0) >= 0:
                 text = f"Against {runner_name}: {rule.reason[0].lower()}{rule.reason[1:]}"
                 reasons.append(Reason(_sentence(text), rule.source))
-        # Too few rules fired (a short form): the article's own case for the pick fills in.
-        if len(reasons) < MIN_REASONS:
-            for passage in self.kb.framework_passages(pick):
-                if len(reasons) >= MIN_REASONS:
-                    break
-                if passage.kind != "bullet" or "Watch out for" in passage.section:
-                    continue
-                if passage.id in {r.source for r in reasons}:
-                    continue
-                reasons.append(Reason(f"The article: {passage.text}", passage.id))
+        # Too few rules fired (a short form): the article's own case for the pick fills in,
+        # then its runtime's cells of the comparison table (Quarkus and FastAPI have one
+        # passage each; a pick is defended by at least MIN_CITED passages, Go and Rust aside).
+        def short() -> bool:
+            return len(reasons) < MIN_REASONS or len({r.source for r in reasons}) < MIN_CITED
+
+        for passage in self.kb.framework_passages(pick):
+            if not short():
+                break
+            if passage.kind != "bullet" or "Watch out for" in passage.section:
+                continue
+            if passage.id in {r.source for r in reasons}:
+                continue
+            reasons.append(Reason(f"The article: {passage.text}", passage.id))
+        family = self.kb.frameworks[pick].family
+        column = next(
+            (c for c in self.kb.table.columns if self.kb.frameworks[c].family == family), None
+        )
+        for row in self.kb.table.rows if column is not None else ():
+            if not short() or len(reasons) >= MAX_REASONS:
+                break
+            cell = f"{row.passage}.{column}"
+            if column == pick or cell not in self.kb.by_id:
+                continue
+            name = self.kb.table.columns[column]
+            text = f"It runs where {name} does ({row.label.lower()}: {row.cells[column]})."
+            reasons.append(Reason(text, cell))
         return reasons[:MAX_REASONS]
 
     def _watch_outs(self, scoring: Scoring, pick: str, words: Mapping[str, str]) -> list[Reason]:

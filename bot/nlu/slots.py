@@ -237,12 +237,12 @@ class SlotExtractor:
                     )
             if slot.count_nouns:
                 nouns = _nouns(slot.count_nouns)
-                # "three Python devs", "team of 5", "5 of us": the number is the phrase.
+                # "three Python devs", "team of 5", "5 of us": the number says the value.
                 self._counts.append(
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?=(?:\s+[\w.+#/-]+){{0,2}}?\s+(?:{nouns})(?![\w]))",
+                            rf"(?<![\w]){_NUMBER}(?:\s+[\w.+#/-]+){{0,2}}?\s+(?:{nouns})(?![\w])",
                             re.IGNORECASE,
                         ),
                         False,
@@ -262,7 +262,7 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?=(?:\s+[\w-]+){{0,2}}?\s+(?:{groups})(?![\w]))",
+                            rf"(?<![\w]){_NUMBER}(?:\s+[\w-]+){{0,2}}?\s+(?:{groups})(?![\w])",
                             re.IGNORECASE,
                         ),
                         True,
@@ -306,10 +306,11 @@ class SlotExtractor:
             for m in pattern.finditer(text):
                 counted = _count_value(slot, m.group(1), groups)
                 if counted is not None:
-                    start, end = m.span(1)
+                    # The whole phrase ("three Python devs") is what the value came from.
+                    start, end = m.span()
                     strength = GROUPS if groups else DIRECT
                     candidates.append(
-                        SlotMatch(slot.name, counted, start, end, m.group(1), False, strength)
+                        SlotMatch(slot.name, counted, start, end, m.group(0), False, strength)
                     )
         # Within a slot: longest phrase first; among equals, the earlier one.
         candidates.sort(key=lambda c: (-(c.end - c.start), c.slot != pending, c.start))
