@@ -74,9 +74,7 @@ class Engine:
         self.reader = reader or DescriptionReader(spec, kb, embedder)
         self.extractor = self.reader.extractor
         classifier = classifier or IntentClassifier(spec, embedder)
-        self.interpreter = Interpreter(
-            spec, kb, embedder, classifier, self.extractor, self.reader.needs
-        )
+        self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor, self.reader)
         self._compose_answer = compose_answer
         self._compose_passage = compose_passage
         # One handler per button action, chat command and intent: the tables are the lists.

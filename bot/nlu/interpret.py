@@ -15,7 +15,7 @@ from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 from bot.nlu.frameworks import mentioned_frameworks
 from bot.nlu.intents import IntentClassifier, normalise
-from bot.nlu.needs import NeedDetector
+from bot.nlu.needs import DescriptionReader
 from bot.nlu.slots import Extraction, SlotExtractor
 
 if TYPE_CHECKING:
@@ -67,10 +67,10 @@ class Interpreter:
         embedder: Embedder,
         classifier: IntentClassifier,
         extractor: SlotExtractor,
-        needs: NeedDetector | None = None,
+        reader: DescriptionReader | None = None,
     ) -> None:
         self.spec, self.kb, self.embedder = spec, kb, embedder
-        self.classifier, self.extractor, self.needs = classifier, extractor, needs
+        self.classifier, self.extractor, self.reader = classifier, extractor, reader
 
     def needs_model(self, text: str) -> bool:
         """True when `interpret(text, ...)` runs the embedder (no exact keyword)."""
@@ -116,9 +116,9 @@ class Interpreter:
         answers_pending = in_form and state.requested_slot in extraction.values
         if is_question and asks and not answers_pending:
             return Meaning("ask", frameworks=frameworks, vector=vector)
-        if self.needs is not None:
+        if self.reader is not None:
             # Needs in any words ("our functions must wake up instantly") are facts too.
-            extraction.needs = self.needs.detect(text, vector, extraction.explained())
+            self.reader.add_needs(text, vector, extraction)
         if not extraction and (
             intent in ("ask", "compare") or (intent is None and is_question and frameworks)
         ):

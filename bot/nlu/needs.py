@@ -324,5 +324,10 @@ class DescriptionReader:
     ) -> Extraction:
         """The Extraction of `text` with its needs (`vector`: the text's, when at hand)."""
         extraction = self.extractor.extract(text, pending)
-        extraction.needs = self.needs.detect(text, vector, extraction.explained())
+        self.add_needs(text, vector, extraction)
         return extraction
+
+    def add_needs(self, text: str, vector: np.ndarray | None, extraction: Extraction) -> None:
+        """Detect the needs `text` states into `extraction` (slot values stay the words' own:
+        filling slots from needs too cost dev precision 0.975 -> 0.962 for recall +0.005)."""
+        extraction.needs = self.needs.detect(text, vector, extraction.explained())

@@ -116,6 +116,15 @@ _NEGATED_AFTER = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
 # How far back a negation reaches: "we don't really need an admin" still negates "admin".
 _NEGATION_WINDOW = 4
+# Phrases that rule out what follows them ("anything but Java": its "but" is no clause break).
+_NEGATING_PHRASES = re.compile(
+    r"(?:\b(?:anything|everything|all|whatever)\s+but|\bstay(?:ing)?\s+away\s+from|"
+    r"\b(?:steer|keep)(?:ing)?\s+clear\s+of|\bmov(?:e|ing)\s+(?:away\s+)?(?:from|off)|"
+    r"\bget(?:ting)?\s+rid\s+of|\b(?:done|fed\s+up|sick|tired)\s+(?:with|of)|"
+    r"\brather\s+than|\bno\s+more|\bnot\s+a\s+fan\s+of|\ballergic\s+to|"
+    r"\bwithout\s+any)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w.#+-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 # Words before a phrase (same clause) that put it in the past or in someone else's mouth.
 _WEAK_BEFORE = re.compile(
     r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|ex-|former(?:ly)?|"
@@ -242,7 +251,7 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?:\s+[\w.+#/-]+){{0,2}}?\s+(?:{nouns})(?![\w])",
+                            rf"(?<![\w]){_NUMBER}(?:[\s-]+[\w.+#/]+){{0,2}}?[\s-]+(?:{nouns})(?![\w])",
                             re.IGNORECASE,
                         ),
                         False,
@@ -412,6 +421,8 @@ def _negation(text: str, start: int, end: int) -> bool | None:
     if _NEGATION_BREAKERS.intersection(re.findall(r"\w+", text[start:end].lower())):
         return False  # "we can't hire fast enough" says hiring matters
     before = text[:start]
+    if _NEGATING_PHRASES.search(before[-60:]):
+        return True
     clause = _CLAUSE_BREAK.split(before.lower())[-1]
     words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
     for n, word in enumerate(words):
