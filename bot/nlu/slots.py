@@ -103,8 +103,12 @@ _NEGATIONS = frozenset(
         "ban",
         "banned",
         "except",
+        "nothing",
+        "none",
     ]
 )
+# "nothing but Python", "none other than": the negation word says "only".
+_ONLY = re.compile(r"\b(?:nothing|none)\s+(?:but|other\s+than|except)\b", re.IGNORECASE)
 # A negation stops at these verbs: "we can't hire Rust people" rules nothing out.
 _NEGATION_BREAKERS = frozenset(["hire", "hiring", "find", "recruit", "afford", "wait"])
 # After the phrase: "Spring Boot's memory appetite is off the table", "Java is out".
@@ -129,7 +133,11 @@ _NEGATING_PHRASES = re.compile(
 _WEAK_BEFORE = re.compile(
     r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|ex-|former(?:ly)?|"
     r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
-    r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying)\b",
+    r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
+    # someone else's code or team: the old system, another team, a vendor, the client
+    r"legacy|old\s+(?:system|app|code|stack|platform)|previous|inherited|another\s+team|"
+    r"other\s+teams?|(?:the|our)\s+(?:data|ml|analytics|mobile|ios|android|qa|ops)\s+team|"
+    r"vendor|contractor|agency|client's|partner's)\b",
     re.IGNORECASE,
 )
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
@@ -423,6 +431,8 @@ def _negation(text: str, start: int, end: int) -> bool | None:
     before = text[:start]
     if _NEGATING_PHRASES.search(before[-60:]):
         return True
+    if _ONLY.search(before[-30:]):
+        return False
     clause = _CLAUSE_BREAK.split(before.lower())[-1]
     words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
     for n, word in enumerate(words):
