@@ -21,10 +21,11 @@ def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
 
 @pytest.mark.model
 def test_need_detection_on_the_dev_statements(embedder) -> None:
-    # Ratchet: P 0.936, R 0.688 on 86 statements at the shipped threshold (issue 13).
+    # Ratchet at the shipped threshold (issue 13): P 0.936, R 0.688 on 86 statements; then
+    # P 0.904, R 0.734 with more phrasings per need (a trade: test personas 89.1% -> 90.9%).
     scores = evaluate_needs(Settings(_env_file=None), "dev", embedder)  # type: ignore[call-arg]
     assert scores.statements >= 80
-    assert scores.precision >= 0.93 and scores.recall >= 0.68, scores.misses
+    assert scores.precision >= 0.90 and scores.recall >= 0.73, scores.misses
 
 
 @pytest.mark.model
