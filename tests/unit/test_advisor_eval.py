@@ -22,10 +22,11 @@ def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
 @pytest.mark.model
 def test_need_detection_on_the_dev_statements(embedder) -> None:
     # Ratchet at the shipped threshold (issue 13): P 0.936, R 0.688 on 86 statements; then
-    # P 0.904, R 0.734 with more phrasings per need (a trade: test personas 89.1% -> 90.9%).
+    # P 0.904, R 0.734 with more phrasings per need (a trade: test personas 89.1% -> 90.9%);
+    # R 0.719 once "validation" stopped being a typing synonym (it no longer masks a clause).
     scores = evaluate_needs(Settings(_env_file=None), "dev", embedder)  # type: ignore[call-arg]
     assert scores.statements >= 80
-    assert scores.precision >= 0.90 and scores.recall >= 0.73, scores.misses
+    assert scores.precision >= 0.90 and scores.recall >= 0.71, scores.misses
 
 
 @pytest.mark.model
