@@ -176,6 +176,12 @@ class Advisor:
         ]
         return rec
 
+    def _lower(self, text: str) -> str:
+        """`text` with a lower-case first letter, unless it starts with a framework's name."""
+        first = text.split(maxsplit=1)[0].strip(".,:;").lower() if text else ""
+        names = {n.lower() for f in self.kb.frameworks.values() for n in (f.name, *f.aliases)}
+        return text if first in names else text[:1].lower() + text[1:]
+
     def _quoted(self, rule: Rule, scoring: Scoring, words: Mapping[str, str]) -> str | None:
         """'You said "..." → <the rule's passage>' when a stated need fired the rule."""
         need = scoring.by_need.get(rule.id)
@@ -202,8 +208,9 @@ class Advisor:
         runner_name = self.kb.frameworks[runner].name
         for rule in fired:
             if rule.effects.get(runner, 0) < 0 and rule.effects.get(pick, 0) >= 0:
-                text = f"Against {runner_name}: {rule.reason[0].lower()}{rule.reason[1:]}"
-                reasons.append(Reason(_sentence(text), rule.source))
+                quoted = self._quoted(rule, scoring, words)
+                said = quoted[0].lower() + quoted[1:] if quoted else self._lower(rule.reason)
+                reasons.append(Reason(_sentence(f"Against {runner_name}: {said}"), rule.source))
         # Too few rules fired (a short form): the article's own case for the pick fills in,
         # then its runtime's cells of the comparison table (Quarkus and FastAPI have one
         # passage each; a pick is defended by at least MIN_CITED passages, Go and Rust aside).
