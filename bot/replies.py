@@ -90,3 +90,7 @@ class DialogueState(BaseModel):
     requested_slot: str | None = None
     step: int = 0
     last_pick: str | None = None
+    # Needs the user stated, in their words (need id -> words), and frameworks they ruled out
+    # by name: both count for the pick like answers do.
+    needs: dict[str, str] = Field(default_factory=dict)
+    excluded: list[str] = Field(default_factory=list)

@@ -17,7 +17,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.embedding.minilm import load_embedder, vocabulary
     from bot.form import load_form
     from bot.knowledge import load_knowledge
-    from bot.nlu import IntentClassifier
+    from bot.nlu import DescriptionReader, IntentClassifier
     from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
@@ -30,4 +30,5 @@ def build_engine(settings: Settings) -> Engine:
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
     speller = Speller(kb, vocabulary())
-    return Engine(kb, spec, embedder, retriever, classifier, speller=speller)
+    reader = DescriptionReader(spec, kb, embedder, cache_dir)
+    return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)

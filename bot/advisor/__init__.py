@@ -1,6 +1,6 @@
 """The advisor: scoring from knowledge/rules.yaml, justification, counterfactuals."""
 
-from bot.advisor.justify import Advisor, Change, Reason, Recommendation
+from bot.advisor.justify import Advisor, Change, Reason, Recommendation, Stated, StatedNeed
 from bot.advisor.scoring import CLOSE_CALL, FormStatus, Scorer, Scoring, validate_rules
 
 __all__ = [
@@ -12,5 +12,7 @@ __all__ = [
     "Recommendation",
     "Scorer",
     "Scoring",
+    "Stated",
+    "StatedNeed",
     "validate_rules",
 ]

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from bot.advisor.scoring import CLOSE_CALL, Scorer
+from bot.advisor.scoring import CLOSE_CALL, Scorer, Scoring
 from bot.form import FormSpec
 from bot.knowledge import Framework, KnowledgeBase, Rule
 
 MAX_REASONS = 5
 MIN_REASONS = 3
+# Distinct passages a pick cites at least (Go and Rust: the article has one for them).
+MIN_CITED = 2
 # An underrated framework within this many points of the pick is worth a mention.
 UNDERRATED_WITHIN = 2.0
+
+
+class Stated(Protocol):
+    """A need the user stated: its id in knowledge/needs.yaml, their words, the similarity."""
+
+    @property
+    def need(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatedNeed:
+    """A need the user stated (what the dialogue state keeps between turns)."""
+
+    need: str
+    text: str
+    score: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +71,11 @@ class Recommendation:
     changes: list[Change] = field(default_factory=list)
     also_consider: list[Reason] = field(default_factory=list)
     table: tuple[tuple[str, ...], ...] = ()
+    # What the answers came from: [{"slot", "value", "from"}] (the user's words).
+    understood: list[dict[str, str]] = field(default_factory=list)
+    # The needs stated, with the passage each reached: [{"text", "passage", "score"}].
+    needs: list[dict[str, Any]] = field(default_factory=list)
+    excluded: tuple[str, ...] = ()  # frameworks never picked (ruled out, or their language)
 
     @property
     def close_call(self) -> bool:
@@ -69,6 +97,8 @@ class Recommendation:
             "reasons": [{"text": r.text, "source": r.source} for r in self.reasons],
             "watch_out": [w.text for w in self.watch_out],
             "what_would_change": [c.text for c in self.changes],
+            "understood": self.understood,
+            "needs": self.needs,
         }
 
 
@@ -98,11 +128,20 @@ class Advisor:
         return best or next(f for f in ranking if f != pick)
 
     def recommend(
-        self, slots: dict[str, str], negated: dict[str, list[str]] | None = None
+        self,
+        slots: dict[str, str],
+        negated: dict[str, list[str]] | None = None,
+        needs: Sequence[Stated] = (),
+        excluded: Collection[str] = (),
+        said: Mapping[str, str] | None = None,
     ) -> Recommendation:
-        """The pick for `slots`, with reasons, watch-outs, runner-up, table and what flips it."""
+        """The pick for `slots` and the stated `needs`, never a framework in `excluded` or of a
+        language `negated` rules out; with reasons (a need's quote the user's words),
+        watch-outs, runner-up, table and what flips it. `said`: slot -> the user's words."""
         negated = negated or {}
-        scoring = self.scorer.score(slots)
+        out = self.scorer.excluded(negated, excluded)
+        need_ids = [n.need for n in needs]
+        scoring = self.scorer.score(slots, need_ids, out)
         pick_id = scoring.pick
         runner_id = self.runner_up(scoring.ranking, scoring.totals, pick_id)
         totals = scoring.totals
@@ -114,47 +153,102 @@ class Advisor:
             scores={fid: totals[fid] for fid in scoring.ranking[:6]},
             totals=dict(totals),
         )
-        rec.reasons = self._reasons(scoring.fired, pick_id, runner_id)
-        rec.watch_out = self._watch_outs(scoring.fired, pick_id)
-        rec.changes = self._changes(slots, negated, pick_id)
-        rec.also_consider = self._underrated(totals, pick_id)
+        words = {n.need: n.text for n in needs}
+        rec.reasons = self._reasons(scoring, pick_id, runner_id, words)
+        rec.watch_out = self._watch_outs(scoring, pick_id, words)
+        rec.changes = self._changes(slots, negated, pick_id, need_ids, out)
+        rec.also_consider = self._underrated(totals, pick_id, out)
         rec.table = self._table(scoring.by_criterion, totals, pick_id, runner_id, scoring.ranking)
+        rec.excluded = tuple(sorted(out))
+        said = said or {}
+        rec.understood = [
+            {"slot": name, "value": slots[name], "from": said.get(name, "")}
+            for name in self.spec.slot_names
+            if name in slots
+        ]
+        rec.needs = [
+            {
+                "text": n.text,
+                "passage": self.kb.needs[n.need].passage if n.need in self.kb.needs else "",
+                "score": round(float(n.score), 3),
+            }
+            for n in needs
+        ]
         return rec
 
-    def _reasons(self, fired: tuple[Rule, ...], pick: str, runner: str) -> list[Reason]:
+    def _lower(self, text: str) -> str:
+        """`text` with a lower-case first letter, unless it starts with a framework's name."""
+        first = text.split(maxsplit=1)[0].strip(".,:;").lower() if text else ""
+        names = {n.lower() for f in self.kb.frameworks.values() for n in (f.name, *f.aliases)}
+        return text if first in names else text[:1].lower() + text[1:]
+
+    def _quoted(self, rule: Rule, scoring: Scoring, words: Mapping[str, str]) -> str | None:
+        """'You said "..." → <the rule's passage>' when a stated need fired the rule."""
+        need = scoring.by_need.get(rule.id)
+        if need is None or need not in words:
+            return None
+        return _sentence(f'You said "{words[need]}" → {self.kb.passage(rule.source).text}')
+
+    def _reasons(
+        self, scoring: Scoring, pick: str, runner: str, words: Mapping[str, str]
+    ) -> list[Reason]:
+        fired = scoring.fired
+        # The user's own words first: a need they stated is the reason they will recognise.
         ranked = sorted(
-            (r for r in fired if r.effects.get(pick, 0) > 0), key=lambda r: -r.effects[pick]
+            (r for r in fired if r.effects.get(pick, 0) > 0),
+            key=lambda r: (self._quoted(r, scoring, words) is None, -r.effects[pick]),
         )
         reasons: list[Reason] = []
         for rule in ranked:
-            reason = Reason(_sentence(rule.reason), rule.source)
+            quoted = self._quoted(rule, scoring, words)
+            reason = Reason(quoted or _sentence(rule.reason), rule.source)
             if reason.text not in {r.text for r in reasons}:
                 reasons.append(reason)
         # A rule that argues against the runner-up is a reason for the pick too.
         runner_name = self.kb.frameworks[runner].name
         for rule in fired:
             if rule.effects.get(runner, 0) < 0 and rule.effects.get(pick, 0) >= 0:
-                text = f"Against {runner_name}: {rule.reason[0].lower()}{rule.reason[1:]}"
-                reasons.append(Reason(_sentence(text), rule.source))
-        # Too few rules fired (a short form): the article's own case for the pick fills in.
-        if len(reasons) < MIN_REASONS:
-            for passage in self.kb.framework_passages(pick):
-                if len(reasons) >= MIN_REASONS:
-                    break
-                if passage.kind != "bullet" or "Watch out for" in passage.section:
-                    continue
-                if passage.id in {r.source for r in reasons}:
-                    continue
-                reasons.append(Reason(f"The article: {passage.text}", passage.id))
+                quoted = self._quoted(rule, scoring, words)
+                said = quoted[0].lower() + quoted[1:] if quoted else self._lower(rule.reason)
+                reasons.append(Reason(_sentence(f"Against {runner_name}: {said}"), rule.source))
+
+        # Too few rules fired (a short form): the article's own case for the pick fills in,
+        # then its runtime's cells of the comparison table (Quarkus and FastAPI have one
+        # passage each; a pick is defended by at least MIN_CITED passages, Go and Rust aside).
+        def short() -> bool:
+            return len(reasons) < MIN_REASONS or len({r.source for r in reasons}) < MIN_CITED
+
+        for passage in self.kb.framework_passages(pick):
+            if not short():
+                break
+            if passage.kind != "bullet" or "Watch out for" in passage.section:
+                continue
+            if passage.id in {r.source for r in reasons}:
+                continue
+            reasons.append(Reason(f"The article: {passage.text}", passage.id))
+        family = self.kb.frameworks[pick].family
+        column = next(
+            (c for c in self.kb.table.columns if self.kb.frameworks[c].family == family), None
+        )
+        for row in self.kb.table.rows:
+            if column is None or not short() or len(reasons) >= MAX_REASONS:
+                break
+            cell = f"{row.passage}.{column}"
+            if column == pick or cell not in self.kb.by_id:
+                continue
+            name = self.kb.table.columns[column]
+            text = f"It runs where {name} does ({row.label.lower()}: {row.cells[column]})."
+            reasons.append(Reason(text, cell))
         return reasons[:MAX_REASONS]
 
-    def _watch_outs(self, fired: tuple[Rule, ...], pick: str) -> list[Reason]:
+    def _watch_outs(self, scoring: Scoring, pick: str, words: Mapping[str, str]) -> list[Reason]:
         framework = self.kb.frameworks[pick]
         home = self.kb.passage(framework.source).section
         out: list[Reason] = []
-        for rule in fired:
+        for rule in scoring.fired:
             if rule.effects.get(pick, 0) < 0:
-                out.append(Reason(_sentence(rule.reason), rule.source))
+                quoted = self._quoted(rule, scoring, words)
+                out.append(Reason(quoted or _sentence(rule.reason), rule.source))
         for passage in self.kb.passages:
             if passage.kind != "bullet" or "Watch out for" not in passage.section:
                 continue
@@ -173,7 +267,12 @@ class Advisor:
         return out
 
     def _changes(
-        self, slots: dict[str, str], negated: dict[str, list[str]], pick: str
+        self,
+        slots: dict[str, str],
+        negated: dict[str, list[str]],
+        pick: str,
+        needs: Collection[str] = (),
+        excluded: Collection[str] = (),
     ) -> list[Change]:
         found: list[tuple[float, int, Change]] = []
         for order, slot in enumerate(self.spec.slots):
@@ -183,7 +282,7 @@ class Advisor:
                 if option.value in negated.get(slot.name, []):
                     continue
                 trial = {**slots, slot.name: option.value}
-                scoring = self.scorer.score(trial)
+                scoring = self.scorer.score(trial, needs, excluded)
                 if scoring.pick == pick:
                     continue
                 lead = scoring.totals[scoring.pick] - scoring.totals[pick]
@@ -200,12 +299,18 @@ class Advisor:
                 out.append(change)
         return out[:3]
 
-    def _underrated(self, totals: dict[str, float], pick: str) -> list[Reason]:
+    def _underrated(
+        self, totals: dict[str, float], pick: str, excluded: Collection[str] = ()
+    ) -> list[Reason]:
         out = []
         for passage in self.kb.passages:
             if passage.kind != "bullet" or passage.section[:1] != ("What's Underrated",):
                 continue
-            subjects = [f for f in self.kb.frameworks.values() if f.source == passage.id]
+            subjects = [
+                f
+                for f in self.kb.frameworks.values()
+                if f.source == passage.id and f.id not in excluded
+            ]
             if any(f.id == pick for f in subjects):
                 twins = [f for f in subjects if f.id != pick and totals[f.id] == totals[pick]]
                 if twins:

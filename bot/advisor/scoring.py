@@ -8,7 +8,8 @@ the pick?" and "which question splits the candidates most?" are then array look-
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,15 @@ CLOSE_CALL = 1.0
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """Scores of one form: totals, points per criterion, and the rules that fired."""
+    """Scores of one form: totals, points per criterion, the rules that fired (and the need
+    that fired each rule the slots alone would not have), and the frameworks ruled out."""
 
     totals: dict[str, float]
     by_criterion: dict[str, dict[str, float]]
     fired: tuple[Rule, ...]
-    ranking: tuple[str, ...]
+    ranking: tuple[str, ...]  # best first, without the frameworks ruled out
+    by_need: dict[str, str] = field(default_factory=dict)  # rule id -> need id
+    excluded: frozenset[str] = frozenset()
 
     @property
     def pick(self) -> str:
@@ -57,7 +61,10 @@ class FormStatus:
 
 
 def validate_rules(kb: KnowledgeBase, spec: FormSpec, rules_path: Path) -> None:
-    """Check rules' slot names and values against intents/, and slots' passages; DataError."""
+    """Check rules' slot names and values against intents/, and slots' passages; DataError.
+
+    (Rules' needs are checked against knowledge/needs.yaml when the knowledge loads.)
+    """
     for slot in spec.slots:
         if slot.source not in kb.by_id:
             line = int(slot.origin.rsplit(":", 1)[1]) if ":" in slot.origin else 1
@@ -85,13 +92,31 @@ def validate_rules(kb: KnowledgeBase, spec: FormSpec, rules_path: Path) -> None:
                     )
 
 
+# Picks of every form for a set of stated needs and ruled-out frameworks (a few kB each).
+PICKS_CACHE_SIZE = 64
+LANGUAGE_SLOT = "team_language"
+TEAM_SKILLS = "team skills"
+
+
 class Scorer:
-    """Transparent, deterministic scoring of forms against the knowledge base's rules."""
+    """Transparent, deterministic scoring of forms against the knowledge base's rules.
+
+    A rule fires when the slots satisfy its `when`, or when one of its needs was stated.
+    Frameworks ruled out (by name, or by ruling out their language) are never picked.
+    """
 
     def __init__(self, kb: KnowledgeBase, spec: FormSpec) -> None:
         self.kb, self.spec = kb, spec
         self._status_cache: LRUCache[Any, FormStatus] = LRUCache(maxsize=STATUS_CACHE_SIZE)
+        self._picks_cache: LRUCache[Any, np.ndarray] = LRUCache(maxsize=PICKS_CACHE_SIZE)
         self.framework_ids = tuple(kb.frameworks)
+        # team_language value -> the frameworks its team-skills rule scores (written in it).
+        self.written_in: dict[str, frozenset[str]] = {}
+        for rule in kb.rules:
+            if rule.criterion == TEAM_SKILLS and set(rule.when) == {LANGUAGE_SLOT}:
+                for value in rule.when[LANGUAGE_SLOT]:
+                    fids = {f for f, p in rule.effects.items() if p > 0}
+                    self.written_in[value] = self.written_in.get(value, frozenset()) | fids
         self._slot_names = spec.slot_names
         # Column j holds slot j's value index: 0 means unknown, k means the k-th option.
         self._choices = [(None, *s.values) for s in spec.slots]
@@ -103,34 +128,92 @@ class Scorer:
         )
         self._codes = self._forms.astype(np.int64) @ self._radix
         totals = np.zeros((len(self._forms), len(self.framework_ids)))
+        # Per rule: the forms whose slots fire it, and its points per framework.
+        self._rule_masks: list[np.ndarray] = []
+        self._rule_points: list[np.ndarray] = []
         for rule in kb.rules:
-            mask = np.ones(len(self._forms), dtype=bool)
+            mask = (
+                np.ones(len(self._forms), dtype=bool)
+                if rule.when
+                else np.zeros(len(self._forms), dtype=bool)
+            )
             for slot_name, values in rule.when.items():
                 j = self._slot_names.index(slot_name)
                 idx = [self._choices[j].index(v) for v in values if v in self._choices[j]]
                 mask &= np.isin(self._forms[:, j], idx)
-            for fid, points in rule.effects.items():
-                totals[mask, self.framework_ids.index(fid)] += points
+            points = np.zeros(len(self.framework_ids))
+            for fid, effect in rule.effects.items():
+                points[self.framework_ids.index(fid)] += effect
+            totals[mask] += points
+            self._rule_masks.append(mask)
+            self._rule_points.append(points)
+        self._totals = totals
         # np.argmax keeps the first of equal scores: ties go to frameworks.yaml order.
-        self._picks = np.argmax(totals, axis=1)
+        self._picks: np.ndarray = np.argmax(totals, axis=1)
 
-    def score(self, slots: dict[str, str]) -> Scoring:
-        """Totals and per-criterion points for the filled `slots` (unknown slots add nothing)."""
+    def excluded(
+        self, negated: Mapping[str, Collection[str]] | None = None, names: Collection[str] = ()
+    ) -> frozenset[str]:
+        """Frameworks never to pick: those named in `names`, and those written in a language
+        `negated` rules out (empty if that would rule out every framework)."""
+        out = set(names)
+        for value in (negated or {}).get(LANGUAGE_SLOT, ()):
+            out |= self.written_in.get(value, frozenset())
+        out &= set(self.framework_ids)
+        return frozenset(out) if len(out) < len(self.framework_ids) else frozenset()
+
+    def score(
+        self,
+        slots: Mapping[str, str],
+        needs: Collection[str] = (),
+        excluded: Collection[str] = (),
+    ) -> Scoring:
+        """Totals and per-criterion points for the filled `slots` and stated `needs` (unknown
+        slots add nothing); the ranking leaves out the `excluded` frameworks."""
         totals = dict.fromkeys(self.framework_ids, 0.0)
         by_criterion: dict[str, dict[str, float]] = {}
         fired = []
+        by_need: dict[str, str] = {}
         for rule in self.kb.rules:
-            if all(slots.get(name) in values for name, values in rule.when.items()):
-                fired.append(rule)
-                row = by_criterion.setdefault(
-                    rule.criterion, dict.fromkeys(self.framework_ids, 0.0)
-                )
-                for fid, points in rule.effects.items():
-                    totals[fid] += points
-                    row[fid] += points
+            by_slots = bool(rule.when) and all(
+                slots.get(name) in values for name, values in rule.when.items()
+            )
+            need = next((n for n in rule.needs if n in needs), None)
+            if not by_slots and need is None:
+                continue
+            fired.append(rule)
+            if need is not None:
+                by_need[rule.id] = need
+            row = by_criterion.setdefault(rule.criterion, dict.fromkeys(self.framework_ids, 0.0))
+            for fid, points in rule.effects.items():
+                totals[fid] += points
+                row[fid] += points
         order = {fid: n for n, fid in enumerate(self.framework_ids)}
-        ranking = tuple(sorted(totals, key=lambda f: (-totals[f], order[f])))
-        return Scoring(totals, by_criterion, tuple(fired), ranking)
+        out = frozenset(excluded) & set(self.framework_ids)
+        if len(out) >= len(self.framework_ids):
+            out = frozenset()
+        ranking = tuple(
+            sorted((f for f in totals if f not in out), key=lambda f: (-totals[f], order[f]))
+        )
+        return Scoring(totals, by_criterion, tuple(fired), ranking, by_need, out)
+
+    def _form_picks(self, needs: frozenset[str], excluded: frozenset[str]) -> np.ndarray:
+        """The pick (column index) of every form, given the stated needs and exclusions."""
+        if not needs and not excluded:
+            return self._picks
+        key = (needs, excluded)
+        cached: np.ndarray | None = self._picks_cache.get(key)
+        if cached is None:
+            totals = self._totals.copy()
+            for rule, mask, points in zip(
+                self.kb.rules, self._rule_masks, self._rule_points, strict=True
+            ):
+                if needs.intersection(rule.needs):
+                    totals[~mask] += points  # fired by the need where the slots did not
+            for fid in excluded:
+                totals[:, self.framework_ids.index(fid)] = -np.inf
+            cached = self._picks_cache[key] = np.argmax(totals, axis=1)
+        return cached
 
     def _consistent(
         self, slots: dict[str, str], skipped: list[str], negated: dict[str, list[str]]
@@ -157,27 +240,44 @@ class Scorer:
         slots: dict[str, str],
         skipped: list[str] | None = None,
         negated: dict[str, list[str]] | None = None,
+        needs: Collection[str] = (),
+        excluded: Collection[str] = (),
     ) -> FormStatus:
-        """The pick so far, the slots that could still change it, and the best one to ask."""
+        """The pick so far, the slots that could still change it, and the best one to ask.
+
+        `needs` are the needs stated so far; `excluded` the frameworks ruled out by name (those
+        of a ruled-out language are added here).
+        """
         skipped, negated = skipped or [], negated or {}
+        out = self.excluded(negated, excluded)
         # A pure function of a finite form space, and every chat walks the same first steps:
         # cached, a 200-chat run spent 35% of the event loop here (1.3 ms a call) instead.
         key = (
             frozenset(slots.items()),
             frozenset(skipped),
             frozenset((k, frozenset(v)) for k, v in negated.items()),
+            frozenset(needs),
+            out,
         )
         cached = self._status_cache.get(key)
         if cached is None:
-            cached = self._status_cache[key] = self._status(slots, skipped, negated)
+            cached = self._status_cache[key] = self._status(
+                slots, skipped, negated, frozenset(needs), out
+            )
         return cached
 
     def _status(
-        self, slots: dict[str, str], skipped: list[str], negated: dict[str, list[str]]
+        self,
+        slots: dict[str, str],
+        skipped: list[str],
+        negated: dict[str, list[str]],
+        needs: frozenset[str],
+        excluded: frozenset[str],
     ) -> FormStatus:
         mask = self._consistent(slots, skipped, negated)
-        picks, codes, forms = self._picks[mask], self._codes[mask], self._forms[mask]
-        pick = self.score(slots).pick
+        all_picks = self._form_picks(needs, excluded)
+        picks, codes, forms = all_picks[mask], self._codes[mask], self._forms[mask]
+        pick = self.score(slots, needs, excluded).pick
         open_slots: list[str] = []
         entropies: dict[str, float] = {}
         n_fw = len(self.framework_ids)

@@ -21,7 +21,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not files:
         raise UserError(f"no labelled questions (questions.*.yaml) in {settings.datasets_dir}")
     kb = load_knowledge(settings.knowledge_dir)
-    retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
+    embedder = load_embedder()
+    retriever = build_retriever(kb, embedder, settings.data_dir / "index")
     questions = [q for path in files for q in retrieval.load_questions(path, kb)]
     outcomes = answers.judge(Answerer(kb, retriever, Speller(kb, vocabulary())), questions)
     print(answers.report(outcomes), flush=True)
@@ -30,5 +31,5 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print()
     print(retrieval.retrieval_report(retriever, questions), flush=True)
     print()
-    print(advisor.report(settings), flush=True)
+    print(advisor.report(settings, embedder), flush=True)
     return 0

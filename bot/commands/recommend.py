@@ -1,4 +1,4 @@
-"""`python -m bot recommend`: a one-shot pick from a description (no model needed)."""
+"""`python -m bot recommend`: a one-shot pick from a description (the model reads its needs)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.dialogue import messages
 from bot.errors import UserError
 from bot.form import FormSpec, load_form
 from bot.knowledge import load_knowledge
-from bot.nlu import SlotExtractor
+from bot.nlu import DescriptionReader
 from bot.render.text import render_text
 
 
@@ -46,12 +46,16 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
         descriptions = [" ".join(args.text).strip()]
     if descriptions == [""] and not fixed:
         raise UserError("describe the team and project, e.g. 'three Python devs, content site'")
-    extractor, advisor = SlotExtractor(spec), Advisor(kb, spec)
+    from bot.embedding.minilm import load_embedder
+
+    reader = DescriptionReader(spec, kb, load_embedder(), settings.data_dir / "index")
+    advisor = Advisor(kb, spec)
     for n, text in enumerate(descriptions):
-        extraction = extractor.extract(text)
+        extraction = reader.read(text)
         slots = {**extraction.values, **fixed}
         negated = {k: v for k, v in extraction.negated.items() if k not in slots}
-        rec = advisor.recommend(slots, negated)
+        said = {**extraction.said, **dict.fromkeys(fixed, "--set")}
+        rec = advisor.recommend(slots, negated, extraction.needs, extraction.excluded, said)
         if args.json:
             print(json.dumps(rec.to_json(), ensure_ascii=False))
         else:

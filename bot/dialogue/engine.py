@@ -14,14 +14,14 @@ from typing import Any, Protocol, get_args
 
 import numpy as np
 
-from bot.advisor import Advisor, Scorer
+from bot.advisor import Advisor, FormStatus, Recommendation, Scorer, StatedNeed
 from bot.dialogue import answer, messages
 from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import mentioned_frameworks
-from bot.nlu import Extraction, IntentClassifier, SlotExtractor
+from bot.nlu import DescriptionReader, Extraction, IntentClassifier
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
 from bot.replies import Action, DialogueState, Option, Reply, Turn
@@ -68,13 +68,19 @@ class Engine:
         compose_passage: PassageComposer = answer.compose_passage,
         answerer: answer.Answerer | None = None,
         speller: Speller | None = None,
+        reader: DescriptionReader | None = None,
     ) -> None:
         self.kb, self.spec, self.embedder, self.retriever = kb, spec, embedder, retriever
         self.scorer = Scorer(kb, spec)
         self.advisor = Advisor(kb, spec, self.scorer)
-        self.extractor = SlotExtractor(spec)
+        # The needs' phrasings are encoded here, once (cached on disk when `reader` has a
+        # cache): a button press never runs the model.
+        self.reader = reader or DescriptionReader(spec, kb, embedder)
+        self.extractor = self.reader.extractor
         classifier = classifier or IntentClassifier(spec, embedder)
-        self.interpreter = Interpreter(spec, kb, embedder, classifier, self.extractor, speller)
+        self.interpreter = Interpreter(
+            spec, kb, embedder, classifier, self.extractor, speller, self.reader
+        )
         self.answerer = answerer or answer.Answerer(kb, retriever, speller)
         self._compose_passage = compose_passage
         # One handler per button action, chat command and intent: the tables are the lists.
@@ -93,7 +99,9 @@ class Engine:
             "start": lambda state, _: (DialogueState(step=state.step + 1), [messages.welcome()]),
             "help": lambda state, _: (state, [messages.help_reply(), *self._pending(state)]),
             "sources": lambda state, _: (state, [messages.sources(kb), *self._pending(state)]),
-            "recommend": lambda state, text: self._start_form(state, self.extractor.extract(text)),
+            "recommend": lambda state, text: self._start_form(
+                state, self.reader.read(text) if text else Extraction()
+            ),
             "ask": self._cmd_ask,
             "compare": self._cmd_compare,
             "cancel": lambda state, _: self._cancel(state),
@@ -140,13 +148,33 @@ class Engine:
         return self._model_text(turn) is not None
 
     def prefetch(self, turn: Turn) -> Future[np.ndarray] | None:
-        """Start the turn's model work without blocking; `handle` then finds the vector cached.
+        """Start the turn's model work without blocking; `handle` then finds the vectors cached.
 
-        None when the turn needs no model, or the embedder cannot work ahead.
+        None when the turn needs no model, or the embedder cannot work ahead. A description's
+        clauses (for its needs) are queued with it; the future is the message's own vector.
         """
         text = self._model_text(turn)
         submit = getattr(self.embedder, "prefetch", None)
-        return submit(text) if text is not None and submit is not None else None
+        if text is None or submit is None:
+            return None
+        future: Future[np.ndarray] = submit(text)
+        clauses = self.reader.to_encode(text)
+        if not clauses:
+            return future
+        rest = [submit(c) for c in clauses]
+        both: Future[np.ndarray] = Future()
+
+        def settle(_: Future[np.ndarray]) -> None:
+            if all(f.done() for f in (future, *rest)) and not both.done():
+                failed = next((f.exception() for f in (future, *rest) if f.exception()), None)
+                if failed is not None:
+                    both.set_exception(failed)
+                else:
+                    both.set_result(future.result())
+
+        for f in (future, *rest):
+            f.add_done_callback(settle)
+        return both
 
     def _model_text(self, turn: Turn) -> str | None:
         """The text `handle` embeds for `turn`, or None when it embeds nothing."""
@@ -154,7 +182,8 @@ class Engine:
         if turn.option is not None or not text:
             return None
         if turn.command is not None:
-            return text if turn.command.strip().lower() == "ask" else None
+            # /ask QUESTION is answered by meaning; /recommend TEXT reads needs in it.
+            return text if turn.command.strip().lower() in ("ask", "recommend") else None
         return text if self.interpreter.needs_model(text) else None
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
@@ -183,9 +212,18 @@ class Engine:
             return [self._question(state)]
         return []
 
+    def _status(self, state: DialogueState) -> FormStatus:
+        return self.scorer.status(
+            state.slots, state.skipped, state.negated, tuple(state.needs), state.excluded
+        )
+
+    def _recommend(self, state: DialogueState) -> Recommendation:
+        needs = [StatedNeed(need, words) for need, words in state.needs.items()]
+        return self.advisor.recommend(state.slots, state.negated, needs, state.excluded)
+
     def _question(self, state: DialogueState, reprompt: bool = False) -> Reply:
         slot = self.spec.slot(state.requested_slot or self.spec.slot_names[0])
-        status = self.scorer.status(state.slots, state.skipped, state.negated)
+        status = self._status(state)
         left = len(set(status.open_slots) | {slot.name})
         return messages.question(
             self.spec, self.kb, slot, state.negated.get(slot.name, []), left, reprompt
@@ -228,8 +266,7 @@ class Engine:
     def _chart(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         if not state.last_pick:
             return state, [messages.info("No recommendation yet: /recommend first.")]
-        rec = self.advisor.recommend(state.slots, state.negated)
-        return state, [messages.chart(self.kb, rec)]
+        return state, [messages.chart(self.kb, self._recommend(state))]
 
     def _menu(self, state: DialogueState, value: str) -> tuple[DialogueState, list[Reply]]:
         if value == "recommend":
@@ -327,8 +364,16 @@ class Engine:
     # -- the form ----------------------------------------------------------------------------
 
     def _fill(
-        self, state: DialogueState, values: dict[str, str], negated: dict[str, list[str]]
+        self,
+        state: DialogueState,
+        values: dict[str, str],
+        negated: dict[str, list[str]],
+        extraction: Extraction | None = None,
     ) -> None:
+        if extraction is not None:
+            for match in extraction.needs:
+                state.needs[match.need] = match.text
+            state.excluded += [f for f in extraction.excluded if f not in state.excluded]
         for name, value in values.items():
             state.slots[name] = value
             if name in state.skipped:
@@ -352,23 +397,24 @@ class Engine:
         self, state: DialogueState, extraction: Extraction
     ) -> tuple[DialogueState, list[Reply]]:
         fresh = DialogueState(mode="form", step=state.step)
-        self._fill(fresh, extraction.values, extraction.negated)
-        said = messages.understood(self.spec, extraction.values, extraction.negated)
+        self._fill(fresh, extraction.values, extraction.negated, extraction)
+        said = messages.understood(self.spec, self.kb, extraction)
         return self._advance(fresh, [said] if said else [])
 
     def _update(
         self, state: DialogueState, extraction: Extraction
     ) -> tuple[DialogueState, list[Reply]]:
-        self._fill(state, extraction.values, extraction.negated)
-        direct = set(extraction.values) == {state.requested_slot} and not extraction.negated
+        self._fill(state, extraction.values, extraction.negated, extraction)
+        direct = (
+            set(extraction.values) == {state.requested_slot}
+            and not extraction.negated
+            and not extraction.needs
+            and not extraction.excluded
+        )
         if state.requested_slot in extraction.values or state.mode == "done":
             state.requested_slot = None
         # A plain answer to the question asked needs no "here's what I understood".
-        said = (
-            None
-            if direct
-            else messages.understood(self.spec, extraction.values, extraction.negated)
-        )
+        said = None if direct else messages.understood(self.spec, self.kb, extraction)
         return self._advance(state, [said] if said else [])
 
     def _advance(
@@ -380,11 +426,15 @@ class Engine:
         if pending and pending not in state.slots and pending not in state.skipped:
             state.mode = "form"
             return state, [*out, self._question(state)]
-        status = self.scorer.status(state.slots, state.skipped, state.negated)
+        status = self._status(state)
         if status.next_slot is not None:
             state.mode, state.requested_slot = "form", status.next_slot
             return state, [*out, self._question(state)]
-        rec = self.advisor.recommend(state.slots, state.negated)
+        rec = self._recommend(state)
+        # After a correction the user wants to know first what it did to the pick.
+        before = state.last_pick
+        if before is not None:
+            out.append(messages.pick_change(self.kb, before, rec.pick.id))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
         return state, [*out, messages.recommendation(self.kb, self.spec, rec)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.advisor import Recommendation
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
+from bot.nlu import Extraction
 from bot.replies import Citation, Option, Part, Reply
 
 WELCOME = (
@@ -87,24 +88,40 @@ def question(
     return Reply("question", tuple(parts), (*rows, controls))
 
 
-def understood(
-    spec: FormSpec, values: dict[str, str], negated: dict[str, list[str]]
-) -> Reply | None:
-    """'Here is what I understood' with a Change button per slot, or None when nothing was."""
-    if not values and not negated:
+def understood(spec: FormSpec, kb: KnowledgeBase, extraction: Extraction) -> Reply | None:
+    """'Here's what I understood': each value with the words it came from and a Change button,
+    the needs stated and the frameworks ruled out; None when nothing was understood."""
+    values, negated = extraction.values, extraction.negated
+    if not extraction:
         return None
     parts = [Part("paragraph", "Here's what I understood:")]
     buttons = []
     for slot in spec.slots:
         if slot.name in values:
             label = slot.option(values[slot.name]).label
-            parts.append(Part("bullet", f"{slot.title}: {label}"))
+            words = extraction.said.get(slot.name)
+            source = f' (from "{words}")' if words else ""
+            parts.append(Part("bullet", f"{slot.title}: {label}{source}"))
             buttons.append(Option(f"Change {slot.title.lower()}"[:32], "change", slot.name))
         elif slot.name in negated:
             labels = ", ".join(slot.option(v).label for v in negated[slot.name])
             parts.append(Part("bullet", f"{slot.title}: not {labels}"))
+    for match in extraction.needs:
+        need = kb.needs.get(match.need)
+        if need is not None:
+            parts.append(Part("bullet", f'You need: {need.label} (from "{match.text}")'))
+    if extraction.excluded:
+        names = ", ".join(kb.frameworks[f].name for f in extraction.excluded)
+        parts.append(Part("bullet", f"Ruled out: {names}"))
     rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
     return Reply("info", tuple(parts), rows)
+
+
+def pick_change(kb: KnowledgeBase, before: str, after: str) -> Reply:
+    """The line before a pick shown again: 'The pick moves from X to Y.' or 'stays X.'"""
+    old, new = kb.frameworks[before].name, kb.frameworks[after].name
+    text = f"The pick stays {new}." if before == after else f"The pick moves from {old} to {new}."
+    return info(text)
 
 
 def change_menu(spec: FormSpec, slots: dict[str, str], skipped: list[str]) -> Reply:

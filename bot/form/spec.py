@@ -39,6 +39,13 @@ class SlotOption:
     answers: tuple[str, ...] = ()
     count: tuple[int, int] | None = None
     origin: str = ""
+    # Indirect evidence (tools, files, neighbouring stacks, where people came from): it fills
+    # the slot when nothing names a value outright, and never outvotes a direct synonym.
+    cues: tuple[str, ...] = ()
+    # Regular expressions (case-insensitive, `(?-i:...)` for case) read like synonyms.
+    patterns: tuple[str, ...] = ()
+    # "four product teams": a number of groups in this range means this option.
+    groups: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,13 @@ class Slot:
     several_values: str | None = None
     count_nouns: tuple[str, ...] = ()
     origin: str = ""
+    # Values no option holds ("PHP", "Elixir"): alone they mean `several_values` (no common
+    # language among the options); beside an option's value they are ignored.
+    others: tuple[str, ...] = ()
+    # Nouns that count groups of people ("teams", "squads"), for the options' `groups`.
+    group_nouns: tuple[str, ...] = ()
+    # True when a past mention counts ("came from a Java shop" says what the team knows).
+    background: bool = False
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -111,6 +125,28 @@ def _label(node: Node) -> str:
     return label
 
 
+def _bounds(node: Node | None, name: str) -> tuple[int, int] | None:
+    if node is None:
+        return None
+    bounds = node.items()
+    if len(bounds) != 2:
+        raise node.error(f"{name} must be [min, max]")
+    return (int(bounds[0].number()), int(bounds[1].number()))
+
+
+def _patterns(node: Node | None) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    out = []
+    for item in node.items():
+        try:
+            re.compile(item.text(), re.IGNORECASE)
+        except re.error as exc:
+            raise item.error(f"invalid pattern: {exc}") from None
+        out.append(item.text())
+    return tuple(out)
+
+
 def _option(node: Node, slot_name: str) -> SlotOption:
     value_node = node.require("value")
     value = value_node.text()
@@ -118,13 +154,7 @@ def _option(node: Node, slot_name: str) -> SlotOption:
         raise value_node.error(
             f"invalid value '{value}' in slot '{slot_name}': use a short lower-case identifier"
         )
-    count = None
-    count_node = node.get("count")
-    if count_node is not None:
-        bounds = count_node.items()
-        if len(bounds) != 2:
-            raise count_node.error("count must be [min, max]")
-        count = (int(bounds[0].number()), int(bounds[1].number()))
+    count = _bounds(node.get("count"), "count")
     return SlotOption(
         value=value,
         label=_label(node.require("label")),
@@ -133,6 +163,9 @@ def _option(node: Node, slot_name: str) -> SlotOption:
         answers=_texts(node.get("answers")),
         count=count,
         origin=f"{node.path.name}:{node.line}",
+        cues=_texts(node.get("cues")),
+        patterns=_patterns(node.get("patterns")),
+        groups=_bounds(node.get("groups"), "groups"),
     )
 
 
@@ -163,6 +196,9 @@ def _slot(node: Node) -> Slot:
         several_values=several.text() if several is not None else None,
         count_nouns=_texts(node.get("count_nouns")),
         origin=f"{node.path.name}:{node.line}",
+        others=_texts(node.get("others")),
+        group_nouns=_texts(node.get("group_nouns")),
+        background=bool(node.get("background") and node.require("background").plain()),
     )
 
 

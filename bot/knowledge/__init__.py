@@ -6,6 +6,7 @@ from bot.knowledge.markdown import detect_frameworks
 from bot.knowledge.models import (
     Framework,
     KnowledgeBase,
+    Need,
     Passage,
     Rule,
     Source,
@@ -18,6 +19,7 @@ __all__ = [
     "DataError",
     "Framework",
     "KnowledgeBase",
+    "Need",
     "Passage",
     "Rule",
     "Source",

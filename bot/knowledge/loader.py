@@ -21,6 +21,7 @@ from bot.knowledge.models import (
     TableRow,
     Technology,
 )
+from bot.knowledge.needs import read_needs
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Sentence ends: a full stop, ! or ? followed by a space and a capital letter.
@@ -253,7 +254,13 @@ def _read_rules(
             if fid not in frameworks:
                 raise points.error(f"rule '{rid}' names unknown framework '{fid}'")
             effects[fid] = points.number()
-        when = {slot: tuple(v.texts()) for slot, v in node.require("when").mapping().items()}
+        needs_node = node.get("needs")
+        needs = tuple(needs_node.texts()) if needs_node is not None else ()
+        when_node = node.require("when") if not needs else node.get("when")
+        when = {
+            slot: tuple(v.texts())
+            for slot, v in (when_node.mapping().items() if when_node is not None else ())
+        }
         rules.append(
             Rule(
                 id=rid,
@@ -263,6 +270,7 @@ def _read_rules(
                 when=when,
                 effects=effects,
                 origin=f"{node.path.name}:{node.line}",
+                needs=needs,
             )
         )
         nodes[rid] = node
@@ -320,6 +328,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
                 .error(f"rule '{rule.id}' cites unknown passage '{rule.source}'")
             )
     glosses, role_words = _read_glosses(directory / "glosses.yaml", by_id)
+    needs, not_needs = read_needs(directory / "needs.yaml", by_id, frameworks, rules, rule_nodes)
     uncovered = _read_uncovered(directory / "uncovered.yaml", frameworks)
     # Knowledge that speaks of a catalogued technology covers it (a Markdown note on
     # Kubernetes): only what no passage names stays uncovered.
@@ -345,6 +354,8 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         glosses=glosses,
         uncovered=uncovered,
         role_words=role_words,
+        needs=needs,
+        not_needs=not_needs,
     )
 
 

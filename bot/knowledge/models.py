@@ -106,6 +106,24 @@ class Rule:
     when: dict[str, tuple[str, ...]]
     effects: dict[str, float]
     origin: str
+    # Needs (knowledge/needs.yaml) that also fire the rule when the user states one in any
+    # words, whatever the slots say; a rule with needs may have no `when` at all.
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Something a team may need, said in users' words, and the passage that speaks to it.
+
+    `favours`: the frameworks the article ties the need to (stating it never lowers them).
+    """
+
+    id: str
+    label: str
+    passage: str
+    favours: tuple[str, ...]
+    says: tuple[str, ...]
+    origin: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +142,10 @@ class KnowledgeBase:
     uncovered: tuple[Technology, ...] = ()
     # Role -> the plain words for it ("watch-out" -> "drawbacks, downsides, ..."), for BM25.
     role_words: dict[str, str] = field(default_factory=dict)
+    # Need id -> what users say when they need what a passage offers (knowledge/needs.yaml).
+    needs: dict[str, Need] = field(default_factory=dict)
+    # Statements that state no need (facts, context): the needs' null class.
+    not_needs: tuple[str, ...] = ()
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""

@@ -15,6 +15,7 @@ from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import COMPARE, mentioned_frameworks, mentioned_uncovered
 from bot.nlu.intents import IntentClassifier, normalise
+from bot.nlu.needs import DescriptionReader
 from bot.nlu.slots import Extraction, SlotExtractor
 
 if TYPE_CHECKING:
@@ -67,9 +68,11 @@ class Interpreter:
         classifier: IntentClassifier,
         extractor: SlotExtractor,
         speller: Speller | None = None,
+        reader: DescriptionReader | None = None,
     ) -> None:
         self.spec, self.kb, self.embedder = spec, kb, embedder
-        self.classifier, self.extractor, self.speller = classifier, extractor, speller
+        self.classifier, self.extractor = classifier, extractor
+        self.speller, self.reader = speller, reader
 
     def needs_model(self, text: str) -> bool:
         """True when `interpret(text, ...)` runs the embedder (no exact keyword)."""
@@ -119,9 +122,13 @@ class Interpreter:
             bool(frameworks) and intent not in ("recommend", "out_of_scope")
         )
         answers_pending = in_form and state.requested_slot in extraction.values
-        if (is_question and asks and not answers_pending) or (
-            not extraction
-            and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
+        if is_question and asks and not answers_pending:
+            return Meaning("ask", frameworks=frameworks, vector=vector)
+        if self.reader is not None:
+            # Needs in any words ("our functions must wake up instantly") are facts too.
+            self.reader.add_needs(text, vector, extraction)
+        if not extraction and (
+            intent in ("ask", "compare") or (intent is None and is_question and frameworks)
         ):
             return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
         if extraction:

@@ -1,16 +1,26 @@
-"""Free text -> slot values: synonyms as whole words, head counts, negation, no double use.
+"""Free text -> slot values: cues as whole words, head counts, negation, every fact counted.
 
-Every phrase of every slot option is a candidate; the longest candidates win and claim their
-characters, so one phrase never fills two slots ("Spring shop" is a language, not also a
-framework mention; "startup time" is deployment, not team size).
+Every phrase of every slot option is a candidate. Within one slot the longest candidate wins
+and claims its characters ("spring shop" is one language mention, not two); across slots
+phrases may overlap, so one phrase can fill two slots ("async Python API" is a language and a
+workload). Evidence has a strength: a synonym names a value outright, a cue (a tool, a file
+type, a neighbouring stack, where the people came from) only suggests it, and a mention in
+the past or in someone else's mouth ("our CTO used to do Java") counts for less. A slot takes
+the value with the most evidence; the language is "mixed" only when two languages are named
+outright as the team's.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.form import FormSpec, Slot
+from bot.knowledge import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.nlu.needs import NeedMatch
 
 _NUMBER_WORDS = {
     "one": 1,
@@ -25,19 +35,35 @@ _NUMBER_WORDS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
     "hundred": 100,
+    "a hundred": 100,
+    "hundreds": 200,
+    "thousands": 2000,
     "a dozen": 12,
     "dozen": 12,
+    "dozens": 24,
+    "several dozen": 36,
     "a couple of": 2,
     "couple of": 2,
     "a pair of": 2,
     "a few": 3,
     "few": 3,
+    "several": 4,
 }
 _NUMBER = (
     r"(\d{1,6}|"
@@ -68,11 +94,57 @@ _NEGATIONS = frozenset(
         "avoid",
         "avoiding",
         "instead",
+        "refuse",
+        "refuses",
+        "skip",
+        "skipping",
+        "ditch",
+        "ditching",
+        "ban",
+        "banned",
+        "except",
+        "nothing",
+        "none",
     ]
+)
+# "nothing but Python", "none other than": the negation word says "only".
+_ONLY = re.compile(r"\b(?:nothing|none)\s+(?:but|other\s+than|except)\b", re.IGNORECASE)
+# A negation stops at these verbs: "we can't hire Rust people" rules nothing out.
+_NEGATION_BREAKERS = frozenset(["hire", "hiring", "find", "recruit", "afford", "wait"])
+# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out".
+_NEGATED_AFTER = re.compile(
+    r"^(?:'s\b[^,.;:!?]{0,40}?)?\s+(?:is|are)\s+(?:off\s+the\s+table|out\s+of\s+the\s+question|"
+    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b)",
+    re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
 # How far back a negation reaches: "we don't really need an admin" still negates "admin".
 _NEGATION_WINDOW = 4
+# Phrases that rule out what follows them ("anything but Java": its "but" is no clause break).
+_NEGATING_PHRASES = re.compile(
+    r"(?:\b(?:anything|everything|all|whatever)\s+but|\bstay(?:ing)?\s+away\s+from|"
+    r"\b(?:steer|keep)(?:ing)?\s+clear\s+of|\bmov(?:e|ing)\s+(?:away\s+)?(?:from|off)|"
+    r"\bget(?:ting)?\s+rid\s+of|\b(?:done|fed\s+up|sick|tired)\s+(?:with|of)|"
+    r"\brather\s+than|\bno\s+more|\bnot\s+a\s+fan\s+of|\ballergic\s+to|"
+    r"\bwithout\s+any)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w.#+-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# Words before a phrase (same clause) that put it in the past or in someone else's mouth.
+_WEAK_BEFORE = re.compile(
+    r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|ex-|former(?:ly)?|"
+    r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
+    r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
+    # someone else's code or team: the old system, another team, a vendor, the client
+    r"legacy|old\s+(?:system|app|code|stack|platform)|previous|inherited|another\s+team|"
+    r"other\s+teams?|(?:the|our)\s+(?:data|ml|analytics|mobile|ios|android|qa|ops)\s+team|"
+    r"vendor|contractor|agency|client's|partner's)\b",
+    re.IGNORECASE,
+)
+_WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
+# Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
+DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
+# Between these a quoted "from" span may join two phrases ("poetry and pytest").
+_JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -87,7 +159,7 @@ def _needle(phrase: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SlotMatch:
-    """A phrase of the text read as a slot value."""
+    """A phrase of the text read as a slot value (`strength`: how outright it says so)."""
 
     slot: str
     value: str
@@ -95,74 +167,137 @@ class SlotMatch:
     end: int
     phrase: str
     negated: bool = False
+    strength: float = DIRECT
 
 
 @dataclass(slots=True)
 class Extraction:
-    """What one message says: slot values, values it rules out, and the phrases behind them."""
+    """What one message says: slot values, values and frameworks it rules out, needs, and the
+    words behind each value."""
 
     values: dict[str, str] = field(default_factory=dict)
     negated: dict[str, list[str]] = field(default_factory=dict)
     matches: list[SlotMatch] = field(default_factory=list)
+    # slot -> the user's words the value came from ("poetry and pytest").
+    said: dict[str, str] = field(default_factory=dict)
+    # Framework ids the user ruled out by name ("skip Django").
+    excluded: list[str] = field(default_factory=list)
+    # What the user needs, in their words, matched to the article's passages (bot.nlu.needs).
+    needs: list[NeedMatch] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.values or self.negated)
+        return bool(self.values or self.negated or self.excluded or self.needs)
+
+    def explained(self) -> list[tuple[int, int]]:
+        """Spans of the text a slot phrase named outright (cues and hints not included)."""
+        return [(m.start, m.end) for m in self.matches if m.strength >= DIRECT]
 
 
-def _count_value(slot: Slot, number: str) -> str | None:
+def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
     text = re.sub(r"\s+", " ", number.lower())
     count = int(text) if text.isdigit() else _NUMBER_WORDS.get(text)
     if count is None:
         return None
     for option in slot.options:
-        if option.count and option.count[0] <= count <= option.count[1]:
+        bounds = option.groups if groups else option.count
+        if bounds and bounds[0] <= count <= bounds[1]:
             return option.value
     return None
 
 
-class SlotExtractor:
-    """Reads slot values out of free text using the synonyms declared in intents/slots.yaml."""
+def _nouns(nouns: tuple[str, ...]) -> str:
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(nouns, key=len)[::-1])
 
-    def __init__(self, spec: FormSpec) -> None:
+
+_Pattern = tuple[str, re.Pattern[str], str, str, float]
+
+
+class SlotExtractor:
+    """Reads slot values out of free text using the cues declared in intents/slots.yaml.
+
+    `frameworks` (framework id -> its names) lets a message rule frameworks out by name.
+    """
+
+    def __init__(
+        self, spec: FormSpec, frameworks: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.spec = spec
-        # (needle, pattern, slot, value): a phrase whose needle is absent cannot match, and
-        # skipping its regex makes a message cost 0.1 ms instead of 0.5 (about 400 phrases).
-        self._global: list[tuple[str, re.Pattern[str], str, str]] = []
-        self._pending: dict[str, list[tuple[str, re.Pattern[str], str, str]]] = {}
-        self._counts: list[tuple[Slot, re.Pattern[str]]] = []
+        # (needle, pattern, slot, value, strength): a phrase whose needle is absent cannot
+        # match, and skipping its regex keeps a message near 0.1 ms (about 900 phrases).
+        self._global: list[_Pattern] = []
+        self._pending: dict[str, list[_Pattern]] = {}
+        self._counts: list[tuple[Slot, re.Pattern[str], bool]] = []
         self._bare_counts: dict[str, re.Pattern[str]] = {}
         for slot in spec.slots:
             pending = self._pending.setdefault(slot.name, [])
             for option in slot.options:
-                for phrase in option.synonyms:
+                for phrase, strength in [
+                    *((p, DIRECT) for p in option.synonyms),
+                    *((p, CUE) for p in option.cues),
+                ]:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
-                    self._global.append((_needle(phrase), pattern, slot.name, option.value))
+                    self._global.append(
+                        (_needle(phrase), pattern, slot.name, option.value, strength)
+                    )
+                for raw in option.patterns:
+                    pattern = re.compile(raw, re.IGNORECASE)
+                    self._global.append(("", pattern, slot.name, option.value, DIRECT))
                 extra = {*option.answers, option.label.lower(), option.value.replace("_", " ")}
                 for phrase in extra:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
-                    pending.append((_needle(phrase), pattern, slot.name, option.value))
+                    pending.append((_needle(phrase), pattern, slot.name, option.value, DIRECT))
+            if slot.several_values:
+                for phrase in slot.others:
+                    pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
+                    self._global.append(
+                        (_needle(phrase), pattern, slot.name, slot.several_values, OTHER)
+                    )
             if slot.count_nouns:
-                nouns = "|".join(
-                    re.escape(n).replace(r"\ ", r"\s+")
-                    for n in sorted(slot.count_nouns, key=len, reverse=True)
-                )
-                # "three Python devs", "team of 5", "5 of us": the number is the phrase.
+                nouns = _nouns(slot.count_nouns)
+                # "three Python devs", "team of 5", "5 of us": the number says the value.
                 self._counts.append(
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?=(?:\s+[\w.+#/-]+){{0,2}}?\s+(?:{nouns})(?![\w]))",
+                            rf"(?<![\w]){_NUMBER}(?:[\s-]+[\w.+#/]+){{0,2}}?[\s-]+(?:{nouns})(?![\w])",
                             re.IGNORECASE,
                         ),
+                        False,
                     )
                 )
                 self._counts.append(
-                    (slot, re.compile(rf"(?<=team of\s){_NUMBER}(?![\w])", re.IGNORECASE))
+                    (slot, re.compile(rf"(?<=team of\s){_NUMBER}(?![\w])", re.IGNORECASE), False)
                 )
                 self._bare_counts[slot.name] = re.compile(
                     rf"^\s*(?:we\s+are\s+|we're\s+|about\s+|around\s+)?{_NUMBER}\s*\.?\s*$",
                     re.IGNORECASE,
                 )
+            if slot.group_nouns:
+                # "four product teams", "a dozen squads".
+                groups = _nouns(slot.group_nouns)
+                self._counts.append(
+                    (
+                        slot,
+                        re.compile(
+                            rf"(?<![\w]){_NUMBER}(?:\s+[\w-]+){{0,2}}?\s+(?:{groups})(?![\w])",
+                            re.IGNORECASE,
+                        ),
+                        True,
+                    )
+                )
+        self._frameworks: list[tuple[str, re.Pattern[str]]] = []
+        for fid, names in (frameworks or {}).items():
+            body = "|".join(
+                re.escape(n.strip()).replace(r"\ ", r"[\s-]+")
+                for n in sorted(set(names), key=len, reverse=True)
+            )
+            self._frameworks.append((fid, re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)))
+
+    @classmethod
+    def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
+        """An extractor that also reads frameworks ruled out by name or alias ("skip Django")."""
+        names = {f.id: (f.name, *f.aliases) for f in kb.frameworks.values()}
+        return cls(spec, names)
 
     def extract(self, text: str, pending: str | None = None) -> Extraction:
         """Slot values in `text`; `pending` (the slot being asked) also accepts short answers."""
@@ -171,60 +306,152 @@ class SlotExtractor:
         if pending in self._pending:
             patterns += self._pending[pending]
         lowered = text.lower()
-        for needle, pattern, slot_name, value in patterns:
+        for needle, pattern, slot_name, value, strength in patterns:
             if needle not in lowered:
                 continue
             for m in pattern.finditer(text):
-                candidates.append(SlotMatch(slot_name, value, m.start(), m.end(), m.group(0)))
+                if m.end() > m.start():
+                    candidates.append(
+                        SlotMatch(
+                            slot_name, value, m.start(), m.end(), m.group(0), False, strength
+                        )
+                    )
         count_patterns = list(self._counts)
         if pending in self._bare_counts:
-            count_patterns.append((self.spec.slot(pending), self._bare_counts[pending]))
-        for slot, pattern in count_patterns:
+            count_patterns.append((self.spec.slot(pending), self._bare_counts[pending], False))
+        for slot, pattern, groups in count_patterns:
             for m in pattern.finditer(text):
-                value = _count_value(slot, m.group(1))
-                if value is not None:
-                    start, end = m.span(1)
-                    candidates.append(SlotMatch(slot.name, value, start, end, m.group(1)))
-        # Longest phrase first; among equals, the earlier one; pending-slot readings win ties.
+                counted = _count_value(slot, m.group(1), groups)
+                if counted is not None:
+                    # The whole phrase ("three Python devs") is what the value came from.
+                    start, end = m.span()
+                    strength = GROUPS if groups else DIRECT
+                    candidates.append(
+                        SlotMatch(slot.name, counted, start, end, m.group(0), False, strength)
+                    )
+        # Within a slot: longest phrase first; among equals, the earlier one.
         candidates.sort(key=lambda c: (-(c.end - c.start), c.slot != pending, c.start))
         taken: list[SlotMatch] = []
         for cand in candidates:
-            if any(cand.start < t.end and t.start < cand.end for t in taken):
+            if any(
+                cand.slot == t.slot and cand.start < t.end and t.start < cand.end for t in taken
+            ):
                 continue
             taken.append(cand)
-        taken.sort(key=lambda c: c.start)
+        taken.sort(key=lambda c: (c.start, c.slot))
         out = Extraction()
-        positive: dict[str, list[str]] = {}
+        positive: dict[str, list[SlotMatch]] = {}
         for match in taken:
-            negated = _is_negated(text, match.start)
-            out.matches.append(
-                SlotMatch(match.slot, match.value, match.start, match.end, match.phrase, negated)
+            negation = _negation(text, match.start, match.end)
+            if negation is None:
+                continue
+            negated = negation
+            if match.strength < DIRECT and _in_question(text, match.start):
+                continue  # "does Django have an admin?" asks about Django, says nothing of us
+            weak = _is_weak(text, match.start, match.end)
+            if weak and not self.spec.slot(match.slot).background:
+                continue  # "I used to build Android apps" is not this project's workload
+            strength = match.strength * (0.5 if weak else 1)
+            kept = SlotMatch(
+                match.slot, match.value, match.start, match.end, match.phrase, negated, strength
             )
+            out.matches.append(kept)
             if negated:
+                # Only a value named outright is ruled out: "skip Django" is not "not Python".
+                if match.strength < DIRECT:
+                    continue
                 values = out.negated.setdefault(match.slot, [])
                 if match.value not in values:
                     values.append(match.value)
             else:
-                values = positive.setdefault(match.slot, [])
-                if match.value not in values:
-                    values.append(match.value)
-        for slot_name, values in positive.items():
+                positive.setdefault(match.slot, []).append(kept)
+        for slot_name, matches in positive.items():
             slot = self.spec.slot(slot_name)
-            if len(values) > 1 and slot.several_values:
-                out.values[slot_name] = slot.several_values
-            else:
-                out.values[slot_name] = values[0]
+            value, support = _decide(slot, matches)
+            out.values[slot_name] = value
+            out.said[slot_name] = _quote(text, support)
         for slot_name in list(out.negated):
-            kept = [v for v in out.negated[slot_name] if v != out.values.get(slot_name)]
-            if kept:
-                out.negated[slot_name] = kept
+            kept_values = [v for v in out.negated[slot_name] if v != out.values.get(slot_name)]
+            if kept_values:
+                out.negated[slot_name] = kept_values
             else:
                 del out.negated[slot_name]
+        for fid, pattern in self._frameworks:
+            for m in pattern.finditer(text):
+                if _is_negated(text, m.start(), m.end()) and fid not in out.excluded:
+                    out.excluded.append(fid)
         return out
 
 
-def _is_negated(text: str, start: int) -> bool:
+def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]:
+    """The value `matches` support best, and the matches behind it."""
+    evidence: dict[str, float] = {}
+    for m in matches:
+        evidence[m.value] = evidence.get(m.value, 0.0) + m.strength
+    several = slot.several_values
+    if several is not None:
+        named = [
+            v
+            for v in evidence
+            if v != several
+            and sum(m.strength for m in matches if m.value == v and m.strength >= DIRECT) >= DIRECT
+        ]
+        said_several = any(m.value == several and m.strength >= DIRECT for m in matches)
+        if said_several or len(named) >= 2:
+            support = [m for m in matches if m.value in named or m.value == several]
+            return several, [m for m in support if m.strength >= DIRECT] or support
+        if named:
+            return named[0], [m for m in matches if m.value == named[0]]
+        supported = {v: e for v, e in evidence.items() if v != several}
+        if not supported:
+            return several, matches
+        evidence = supported
+    order: dict[str, int] = {}
+    for n, m in enumerate(matches):
+        order.setdefault(m.value, n)
+    best = max(evidence, key=lambda v: (evidence[v], -order[v]))
+    return best, [m for m in matches if m.value == best]
+
+
+def _quote(text: str, matches: list[SlotMatch]) -> str:
+    """The user's words behind a value: phrases joined by "and"/commas read as one span."""
+    spans: list[list[int]] = []
+    for m in sorted(matches, key=lambda m: m.start):
+        if spans and (m.start <= spans[-1][1] or _JOINERS.match(text[spans[-1][1] : m.start])):
+            spans[-1][1] = max(spans[-1][1], m.end)
+        else:
+            spans.append([m.start, m.end])
+    return ", ".join(text[a:b] for a, b in spans[:3])
+
+
+def _negation(text: str, start: int, end: int) -> bool | None:
+    """True when the phrase is ruled out, None when a negation is about something else."""
+    if _NEGATION_BREAKERS.intersection(re.findall(r"\w+", text[start:end].lower())):
+        return False  # "we can't hire fast enough" says hiring matters
     before = text[:start]
+    if _NEGATING_PHRASES.search(before[-60:]):
+        return True
+    if _ONLY.search(before[-30:]):
+        return False
     clause = _CLAUSE_BREAK.split(before.lower())[-1]
     words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
-    return any(w in _NEGATIONS or w.endswith("n't") for w in words)
+    for n, word in enumerate(words):
+        if word in _NEGATIONS or word.endswith("n't"):
+            # "we can't hire Rust people": neither a Rust team nor a ban on Rust.
+            return None if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]) else True
+    return bool(_NEGATED_AFTER.match(text[end : end + 80]))
+
+
+def _is_negated(text: str, start: int, end: int) -> bool:
+    return bool(_negation(text, start, end))
+
+
+def _in_question(text: str, start: int) -> bool:
+    """True when the sentence around `start` ends with a question mark."""
+    end = re.search(r"[.!?\n]", text[start:])
+    return end is not None and end.group(0) == "?"
+
+
+def _is_weak(text: str, start: int, end: int) -> bool:
+    clause = _CLAUSE_BREAK.split(text[:start])[-1]
+    return bool(_WEAK_BEFORE.search(clause[-40:])) or bool(_WEAK_AFTER.match(text[end:]))

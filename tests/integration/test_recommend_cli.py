@@ -33,8 +33,29 @@ def test_json_lines_from_stdin(repo, tmp_path) -> None:
         "reasons",
         "watch_out",
         "what_would_change",
+        "understood",
+        "needs",
     }
     assert all(r["source"] for r in rows[1]["reasons"])
+    assert {"slot": "team_language", "value": "js_ts", "from": "Full-stack TypeScript"} in rows[0][
+        "understood"
+    ]
+
+
+def test_json_needs_and_the_words_they_came_from(repo, tmp_path) -> None:
+    result = _run(
+        ["--json", "we're a Java house and our functions must wake up instantly"], repo, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row["pick"]["id"] in ("quarkus", "micronaut")
+    need = next(n for n in row["needs"] if n["passage"] == "underrated.quarkus")
+    assert need["text"] == "our functions must wake up instantly" and 0 < need["score"] <= 1
+    assert row["reasons"][0] == {
+        "text": 'You said "our functions must wake up instantly" → Quarkus / Micronaut (JVM) → '
+        "faster startup than Spring Boot for cloud-native workloads.",
+        "source": "underrated.quarkus",
+    }
 
 
 def test_set_overrides_and_text_output(repo, tmp_path) -> None:

@@ -61,6 +61,8 @@ def test_recommendation_is_justified(advisor: Advisor, kb) -> None:
         "reasons",
         "watch_out",
         "what_would_change",
+        "understood",
+        "needs",
     }
 
 

@@ -1,20 +1,38 @@
-"""The labelled sets hold the advisor to the issue's bar (no model needed)."""
+"""The labelled sets hold the advisor to the issue's bar (the real model reads the needs)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.config import Settings
-from bot.evaluation.advisor import evaluate, report
+from bot.evaluation.advisor import evaluate, evaluate_needs, report
 
 
-def test_persona_accuracy_and_slot_precision_recall() -> None:
+@pytest.mark.model
+def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
     # A ratchet on the dev split, at what it measured (raise it with each gain, never lower it):
-    # 0.89 / 0.94 / 0.78 when the blind-written dev personas and utterances joined it.
-    scores = evaluate(Settings(_env_file=None))  # type: ignore[call-arg]
-    assert scores.personas >= 120
-    assert scores.accuracy >= 0.89, scores.misses
-    assert scores.precision >= 0.94 and scores.recall >= 0.78, scores.misses
+    # 0.89 / 0.94 / 0.78 when the blind-written dev personas and utterances joined it;
+    # 0.99 / 0.97 / 1.00 with cue families, team skills first, exclusions and needs (issue 13);
+    # 1.00 / 0.975 / 0.995 on 150 personas and 130 utterances (one miss allowed: model noise).
+    scores = evaluate(Settings(_env_file=None), embedder=embedder)  # type: ignore[call-arg]
+    assert scores.personas >= 150
+    assert scores.accuracy >= 0.99, scores.misses
+    assert scores.precision >= 0.975 and scores.recall >= 0.99, scores.misses
 
 
-def test_report_prints_the_figures() -> None:
-    text = report(Settings(_env_file=None))  # type: ignore[call-arg]
+@pytest.mark.model
+def test_need_detection_on_the_dev_statements(embedder) -> None:
+    # Ratchet at the shipped threshold (issue 13): P 0.936, R 0.688 on 86 statements; then
+    # P 0.904, R 0.734 with more phrasings per need (a trade: test personas 89.1% -> 90.9%);
+    # R 0.719 once "validation" stopped being a typing synonym (it no longer masks a clause);
+    # P 0.882, R 0.703 with the "unopinionated" need (test personas 90.9% -> 91.8%).
+    scores = evaluate_needs(Settings(_env_file=None), "dev", embedder)  # type: ignore[call-arg]
+    assert scores.statements >= 80
+    assert scores.precision >= 0.88 and scores.recall >= 0.70, scores.misses
+
+
+@pytest.mark.model
+def test_report_prints_the_figures(embedder) -> None:
+    text = report(Settings(_env_file=None), embedder)  # type: ignore[call-arg]
     assert "persona accuracy:" in text and "precision" in text and "recall" in text
+    assert "needs (dev only" in text

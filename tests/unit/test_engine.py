@@ -158,11 +158,12 @@ def test_needs_model(engine: Engine) -> None:
     assert not engine.needs_model(Turn(text="skip"))
     assert not engine.needs_model(Turn(option=Option("x", "skip")))
     assert not engine.needs_model(Turn(command="recommend"))
-    assert not engine.needs_model(Turn(command="recommend", text="python team"))
+    # /recommend TEXT reads the needs stated in TEXT, in any words: that takes the model.
+    assert engine.needs_model(Turn(command="recommend", text="python team"))
     assert engine.needs_model(Turn(command="ask", text="does Django have an admin?"))
 
 
-def test_command_recommend_prefills_without_the_model(engine: Engine) -> None:
+def test_command_recommend_prefills(engine: Engine) -> None:
     state, replies = engine.handle(
         DialogueState(), Turn(command="recommend", text="three Python devs, content-heavy site")
     )

@@ -41,12 +41,75 @@ def test_negation(extractor: SlotExtractor) -> None:
     assert got.negated == {"team_language": ["jvm"], "workload": ["content"]}
 
 
-def test_one_phrase_fills_one_slot(extractor: SlotExtractor) -> None:
+def test_one_phrase_fills_one_value_per_slot(extractor: SlotExtractor) -> None:
     got = extractor.extract("raw throughput on simple HTTP services")
     spans = [(m.start, m.end) for m in got.matches]
     assert len(spans) == len(set(spans)) == 2
     for (_a, b), (c, _d) in itertools.pairwise(spans):
         assert b <= c
+
+
+def test_one_phrase_can_fill_two_slots(extractor: SlotExtractor) -> None:
+    got = extractor.extract("an async Python API")
+    assert got.values == {"team_language": "python", "workload": "io_api"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Tools, files, editors, stacks and backgrounds are cues for the language.
+        ("poetry and pytest, three devs", "python"),
+        ("yarn, jest and eslint", "js_ts"),
+        ("Gradle builds in IntelliJ", "jvm"),
+        ("cargo and clippy", "rust"),
+        ("go.mod and goroutines everywhere", "go"),
+        ("our .tsx files", "js_ts"),
+        ("former data analysts", "python"),
+        # A cue never outvotes a language named outright.
+        ("Python team building the API for our React app", "python"),
+        # Two languages named as the team's are a mixed team; a past or reported one is not.
+        ("our devs know TypeScript and a little Go", "mixed"),
+        ("all writing TypeScript; our CTO used to do Java", "js_ts"),
+        ("Python devs; someone told us Node is best", "python"),
+        # Languages no option holds mean no common language among the options.
+        ("a PHP veteran and two .NET developers", "mixed"),
+        ("one Rust dev who came from C++", "rust"),
+    ],
+)
+def test_language_from_cues(extractor: SlotExtractor, text: str, language: str) -> None:
+    assert extractor.extract(text).values.get("team_language") == language
+
+
+def test_what_was_said_is_kept_per_value(extractor: SlotExtractor) -> None:
+    got = extractor.extract("we use poetry and pytest, and the API serves a mobile app")
+    assert got.said["team_language"] == "poetry and pytest"
+    assert got.values["workload"] == "io_api"
+
+
+def test_negation_scope(extractor: SlotExtractor) -> None:
+    # A negation about hiring rules no language out, and does not make it the team's.
+    assert extractor.extract("we can't hire Rust people").values == {"priority": "hiring"}
+    assert not extractor.extract("we can't hire Rust people").negated
+    # A ruled-out cue rules nothing out: "skip Django" is not "not Python".
+    assert not extractor.extract("skip Django").negated
+    assert extractor.extract("Rust is off the table").negated == {"team_language": ["rust"]}
+
+
+def test_frameworks_ruled_out_by_name(repo) -> None:
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(repo / "knowledge")
+    names = {f.id: (f.name, *f.aliases) for f in kb.frameworks.values()}
+    extractor = SlotExtractor(load_form(repo / "intents"), names)
+    assert extractor.extract("skip Django, async Python").excluded == ["django"]
+    got = extractor.extract("a Java house, but Spring Boot's memory appetite is off the table")
+    assert "spring-boot" in got.excluded
+
+
+def test_counts_of_teams(extractor: SlotExtractor) -> None:
+    assert extractor.extract("four product teams").values == {"team_size": "several_teams"}
+    assert extractor.extract("startup time matters").values == {"deployment": "serverless"}
+    assert extractor.extract("we're a startup").values == {"team_size": "small"}
 
 
 def test_pending_slot_accepts_short_answers(extractor: SlotExtractor) -> None:

@@ -1,0 +1,333 @@
+"""Needs in any words: a user's clause that says what a need says reaches the article's passage.
+
+Each need of knowledge/needs.yaml is a handful of phrasings (plus, when a passage has one need
+only, the passage itself and its glosses). The message is cut into clauses; a clause whose
+MiniLM vector is close enough to a phrasing states that need. The phrasings are encoded once
+and cached on disk (named after the model and a hash of the phrasings), so a message costs one
+forward pass for its clauses, and none when it is a single clause whose vector is at hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.form import FormSpec
+from bot.knowledge import KnowledgeBase
+from bot.nlu.slots import Extraction, SlotExtractor
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from bot.embedding import Embedder
+
+log = logging.getLogger(__name__)
+
+# A clause states the need it is most similar to when the similarity to one of the need's
+# phrasings reaches NEED_THRESHOLD, beats every other need by NEED_GAP, and beats the
+# statements of fact (`not_needs`). Calibrated on datasets/needs.dev.yaml (P 0.93, R 0.67 at
+# 0.42) and the dev personas; `python -m bot eval` prints the dev optimum beside these.
+NEED_THRESHOLD = 0.42
+NEED_GAP = 0.0
+# Clauses with fewer content words than this, once the slots' phrases are left out, say too
+# little to compare: "we're three Python devs building a site" is facts, not a need.
+MIN_WORDS = 2
+# Words that carry no need: function words, and the nouns and verbs every description uses.
+_FILLER = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the and or but so of to in on at for with from by as is are be been being was were
+    am do does did has have had will would can could should must may might shall it its it's
+    this that these those there here we we're we've we'll us our ours i i'm i've me my you your
+    they them their he she his her who which what when where how all any some each every one
+    two three four five six seven eight nine ten few several many lots lot of bit just also
+    very really quite mostly mainly about around like into than then too only already still
+    team teams people developers devs engineers folks person company org product project
+    building build builds built making make makes write writes writing use uses using know
+    knows want wants need needs needed thing things stuff something someone app apps service
+    services system platform site backend framework frameworks code codebase new current
+    basically probably maybe please thanks sorry matter matters mattered important key
+    critical crucial most more less deploy deploys deploying deployed run runs running doing
+    work works working language languages mixed stack plan planning hundreds dozens""",
+    )
+)
+# A long ramble is cut at this many clauses (MiniLM reads them in one batch).
+MAX_CLAUSES = 24
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[—–]\s+|\s+-\s+|(?<=:)\s+")
+_CLAUSE = re.compile(
+    r",\s*(?=(?:and|but|so|because|since|while|though|although|which|where|plus)\b)"
+    r"|\s+(?=(?:but|because|since|although|though|whereas)\b)"
+    r"|,?\s+and\s+(?=(?:we|we're|our|it|it's|they)\b)"
+    r"|,\s+(?=(?:we|our|it|they|the|and)\b)",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|nor|cannot|can't|cant|don't|dont|doesn't|won't|isn't|aren't|"
+    r"shouldn't|mustn't|avoid|refuse)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedMatch:
+    """A need the user stated: the need's id, their words, its passage, and the similarity."""
+
+    need: str
+    text: str
+    passage: str
+    score: float
+
+
+_STRIP = " ,;:.!?()\"'"
+
+
+def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The spans of text[start:end] between matches of `separator`, stripped of punctuation."""
+    out: list[tuple[int, int]] = []
+    at = start
+    for m in [*separator.finditer(text, start, end), None]:
+        a, b = at, (m.start() if m is not None else end)
+        while a < b and text[a] in _STRIP:
+            a += 1
+        while b > a and text[b - 1] in _STRIP:
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        if m is not None:
+            at = m.end()
+    return out
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"..."""
+    out: list[tuple[int, int]] = []
+    for a, b in _pieces(text, 0, len(text), _SENTENCE):
+        # Clauses only: whole sentences as well added noise and no recall on dev.
+        out += _pieces(text, a, b, _CLAUSE)
+    return out
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of `text`, in order (see clause_spans)."""
+    return [text[a:b] for a, b in clause_spans(text)]
+
+
+def _negative(text: str) -> bool:
+    return bool(_NEGATION.search(text))
+
+
+class NeedDetector:
+    """Finds the needs of knowledge/needs.yaml a message states, in whatever words."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+        threshold: float = NEED_THRESHOLD,
+        gap: float = NEED_GAP,
+        subjects: tuple[str, ...] = (),
+        passages: bool = False,
+    ) -> None:
+        """`subjects`: names (languages, frameworks) left out of clauses and phrasings, so a
+        clause that merely names a language is drawn to no need. `passages`: also compare with
+        the article's own text (and glosses) of a passage that has one need; off, because on
+        dev it lowered precision (0.84 -> 0.82 at the same recall): the article's words name
+        frameworks and languages, not needs."""
+        self.kb, self.embedder = kb, embedder
+        self.threshold, self.gap = threshold, gap
+        names = {n.lower() for f in kb.frameworks.values() for n in (f.name, *f.aliases)}
+        names |= {s.lower() for s in subjects}
+        body = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+        self._subjects = (
+            re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE) if body else None
+        )
+        self.need_ids = tuple(kb.needs)
+        per_passage: dict[str, int] = {}
+        for need in kb.needs.values():
+            per_passage[need.passage] = per_passage.get(need.passage, 0) + 1
+        texts: list[str] = []
+        owners: list[int] = []
+        for n, need in enumerate(kb.needs.values()):
+            phrasings = list(need.says)
+            if per_passage[need.passage] == 1 and passages:
+                # The passage speaks for its one need; glosses (issue 12) say it in other words.
+                phrasings += [kb.passage(need.passage).text, *kb.glosses.get(need.passage, ())]
+            texts += phrasings
+            owners += [n] * len(phrasings)
+        # The null class: owner -1, a clause nearest to one of these states no need.
+        texts += kb.not_needs
+        owners += [len(self.need_ids)] * len(kb.not_needs)
+        texts = [self._mask(t) for t in texts]
+        self.phrasings = tuple(texts)
+        self._owners = np.array(owners, dtype=np.int64)
+        self._negative = np.array([_negative(t) for t in texts], dtype=bool)
+        self._vectors = _cached_vectors(texts, embedder, cache_dir)
+
+    def _mask(self, text: str, spans: Sequence[tuple[int, int]] = ()) -> str:
+        """`text` without the characters in `spans` and without subject names."""
+        if spans:
+            keep = bytearray(b"\x01") * len(text)
+            for a, b in spans:
+                keep[max(a, 0) : max(b, 0)] = b"\x00" * (max(b, 0) - max(a, 0))
+            text = "".join(c if k else " " for c, k in zip(text, keep, strict=False))
+        if self._subjects is not None:
+            text = self._subjects.sub(" ", text)
+        return re.sub(r"\s+", " ", text).strip(_STRIP + " ")
+
+    def _clauses(
+        self, text: str, explained: Sequence[tuple[int, int]] | None
+    ) -> tuple[list[str], list[str]]:
+        """The clauses worth comparing, as written and as compared (slot phrases and names
+        left out); at most MAX_CLAUSES, so a long ramble is read in one batch."""
+        if not len(self.need_ids):
+            return [], []
+        parts, masked = [], []
+        for a, b in clause_spans(text):
+            inside = [(x - a, y - a) for x, y in explained or () if x < b and y > a]
+            rest = self._mask(text[a:b], inside)
+            content = [w for w in re.findall(r"[\w'-]+", rest.lower()) if w not in _FILLER]
+            if len(content) >= MIN_WORDS:
+                parts.append(text[a:b])
+                masked.append(rest)
+        return parts[:MAX_CLAUSES], masked[:MAX_CLAUSES]
+
+    @staticmethod
+    def _whole(text: str, masked: list[str]) -> bool:
+        """True when the one clause to compare is the whole message (its vector will do)."""
+        return len(masked) == 1 and masked[0] == text.strip(_STRIP + " ")
+
+    def to_encode(
+        self, text: str, explained: Sequence[tuple[int, int]] | None = None
+    ) -> list[str]:
+        """What `detect` will encode for `text` besides the message itself (to prefetch)."""
+        _, masked = self._clauses(text, explained)
+        return [] if self._whole(text, masked) else masked
+
+    def scores(
+        self,
+        text: str,
+        vector: np.ndarray | None = None,
+        explained: Sequence[tuple[int, int]] | None = None,
+    ) -> list[tuple[str, np.ndarray]]:
+        """Each clause of `text` with its best similarity to every need (same polarity only).
+
+        `explained`: spans the slots already read ("three Python devs", "serverless"); they
+        are left out before comparing, so a clause that only states facts states no need.
+        """
+        parts, masked = self._clauses(text, explained)
+        if not parts:
+            return []
+        if vector is not None and self._whole(text, masked):
+            vectors = np.asarray(vector, dtype=np.float32)[None, :]
+        else:
+            vectors = self.embedder.encode(masked)
+        sims = vectors @ self._vectors.T
+        out = []
+        for part, sim in zip(parts, sims, strict=True):
+            # "we don't need an admin" must not state the need for one: a clause and a
+            # phrasing agree on negation or are not compared.
+            row = np.where(self._negative == _negative(part), sim, -1.0)
+            best = np.full(len(self.need_ids) + 1, -1.0)
+            np.maximum.at(best, self._owners, row)
+            if best[-1] >= best[:-1].max():
+                best[:-1] = -1.0  # closer to a statement of fact than to any need
+            out.append((part, best[:-1]))
+        return out
+
+    def detect(
+        self,
+        text: str,
+        vector: np.ndarray | None = None,
+        explained: Sequence[tuple[int, int]] | None = None,
+    ) -> list[NeedMatch]:
+        """The needs `text` states, best first, each with the clause that states it best.
+
+        `vector` is the whole message's vector when the caller has it (a one-clause message
+        then costs no encoding); `explained` the spans the slots read (see `scores`).
+        """
+        found: dict[int, NeedMatch] = {}
+        for part, best in self.scores(text, vector, explained):
+            n = int(np.argmax(best))
+            score = float(best[n])
+            runner_up = float(np.partition(best, -2)[-2]) if len(best) > 1 else -1.0
+            if score < self.threshold or score - runner_up < self.gap:
+                continue
+            if n not in found or score > found[n].score:
+                need = self.kb.needs[self.need_ids[n]]
+                found[n] = NeedMatch(need.id, part, need.passage, round(score, 3))
+        return sorted(found.values(), key=lambda m: -m.score)
+
+
+def _cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
+    """Phrasing vectors, read from `cache_dir` when the model and the phrasings are unchanged."""
+    if not texts:
+        return np.zeros((0, getattr(embedder, "dim", 384)), dtype=np.float32)
+    digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
+    name = getattr(embedder, "name", "embedder")
+    path = cache_dir / f"needs-{name}-{digest}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        try:
+            vectors = np.load(path)
+            if vectors.shape[0] == len(texts):
+                return np.asarray(vectors, dtype=np.float32)
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable needs cache %s", path)
+    vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        except OSError:
+            log.warning("cannot write needs cache %s", path)
+    return vectors
+
+
+class DescriptionReader:
+    """Everything a description says: slot values (with the words behind them), values and
+    frameworks it rules out, and the needs it states. What chat, `recommend` and `eval` share.
+    """
+
+    def __init__(
+        self,
+        spec: FormSpec,
+        kb: KnowledgeBase,
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.extractor = SlotExtractor.for_knowledge(spec, kb)
+        # The languages' own names say who the team is, never what it needs.
+        subjects = tuple(
+            phrase
+            for slot in spec.slots
+            if slot.several_values is not None
+            for option in slot.options
+            for phrase in option.synonyms
+        )
+        self.needs = NeedDetector(kb, embedder, cache_dir, subjects=subjects)
+
+    def to_encode(self, text: str, pending: str | None = None) -> list[str]:
+        """The texts `read` will encode besides `text` itself (for a prefetch)."""
+        return self.needs.to_encode(text, self.extractor.extract(text, pending).explained())
+
+    def read(
+        self, text: str, pending: str | None = None, vector: np.ndarray | None = None
+    ) -> Extraction:
+        """The Extraction of `text` with its needs (`vector`: the text's, when at hand)."""
+        extraction = self.extractor.extract(text, pending)
+        self.add_needs(text, vector, extraction)
+        return extraction
+
+    def add_needs(self, text: str, vector: np.ndarray | None, extraction: Extraction) -> None:
+        """Detect the needs `text` states into `extraction` (slot values stay the words' own:
+        filling slots from needs too cost dev precision 0.975 -> 0.962 for recall +0.005)."""
+        extraction.needs = self.needs.detect(text, vector, extraction.explained())

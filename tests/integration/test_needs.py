@@ -1,0 +1,69 @@
+"""Needs in any words, read by the real model: every heuristic and underrated option of the
+article is reachable from free text alone, and facts alone state no need."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.advisor import Advisor
+from bot.form import load_form
+from bot.nlu import DescriptionReader
+
+
+@pytest.fixture(scope="module")
+def reader(kb, embedder, repo, tmp_path_factory) -> DescriptionReader:
+    return DescriptionReader(
+        load_form(repo / "intents"), kb, embedder, tmp_path_factory.mktemp("n")
+    )
+
+
+# One sentence per heuristic and underrated bullet, in words the article does not use (none of
+# them is a phrasing in knowledge/needs.yaml).
+REACH = [
+    (
+        "heuristics.fullstack-ts",
+        "the people who build our web pages will write the server code as well, in one language",
+    ),
+    ("heuristics.content", "a site with thousands of articles that editors publish every day"),
+    (
+        "heuristics.enterprise",
+        "a system the whole company will rely on for the next decade, owned by many departments",
+    ),
+    ("heuristics.throughput", "the service has to squeeze the most out of each core"),
+    (
+        "underrated.fastapi",
+        "we want async handlers with automatic validation from type annotations",
+    ),
+    ("underrated.nestjs", "we want an opinionated, testable layout with injected services"),
+    ("underrated.quarkus", "our functions must wake up instantly"),
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("passage", "text"), REACH, ids=[p for p, _ in REACH])
+def test_every_heuristic_and_underrated_option_is_reachable(
+    reader, kb, repo, passage, text
+) -> None:
+    extraction = reader.read(text)
+    rec = Advisor(kb, reader.extractor.spec).recommend(
+        extraction.values, extraction.negated, extraction.needs, extraction.excluded
+    )
+    assert rec.pick.id in kb.passage(passage).frameworks, (rec.pick.id, extraction)
+    quoted = [r for r in rec.reasons if r.text.startswith("You said ")]
+    assert quoted and any(r.source == passage for r in quoted), rec.reasons
+    needs = rec.to_json()["needs"]
+    assert needs and all(n["text"] in text and 0 < n["score"] <= 1 for n in needs)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're five Python developers",
+        "Java shop with a dozen engineers, we run on Kubernetes",
+        "we don't need an admin",
+        "sorry for the long message, the coffee machine is broken again",
+    ],
+)
+def test_facts_and_chatter_state_no_need(reader, text) -> None:
+    assert reader.read(text).needs == []
