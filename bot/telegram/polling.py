@@ -11,8 +11,9 @@ after the restart. Updates handled above that lowest one come back too: the repl
 The price: while anything is in flight, getUpdates returns at once (the unconfirmed updates
 are still there to return), so the loop polls every POLL_PACE seconds instead of waiting on
 a long poll, and re-reads the unconfirmed updates each time (as JSON only: each update is
-parsed once). Telegram returns at most 100 updates from the offset, so one slow update can
-hold back the intake of new ones once 100 newer updates have been fetched.
+parsed once). Telegram returns at most 100 updates from the offset, so one slow update holds
+back the intake of new ones once 100 newer updates have been fetched; the loop then waits for
+the offset to move instead of asking.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ CONCURRENCY = 64
 # While updates are in flight getUpdates cannot long-poll (see the module docstring): this is
 # how often it asks for new ones then, and the most it delays one.
 POLL_PACE = 0.02
+# Telegram returns at most this many updates from the offset (getUpdates' limit, 1-100).
+GET_UPDATES_LIMIT = 100
 # Failed getUpdates calls are retried with this backoff (aiogram's own polling defaults).
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 # How long stopping waits for running handlers (SIGTERM grace); unfinished ones come back.
@@ -117,6 +120,7 @@ class Poller:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
+        self._advanced = asyncio.Event()  # set when the offset moves
 
     def stop(self) -> None:
         """Stop fetching; run() then lets running handlers finish and returns."""
@@ -198,7 +202,12 @@ class Poller:
                 task = asyncio.create_task(self._handle(update))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            if not fresh and self.unconfirmed.running:
+            if not fresh and self.unconfirmed.running and len(raw) >= GET_UPDATES_LIMIT:
+                # A full page of updates seen already: asking again before the lowest one is
+                # done could only return the same page.
+                self._advanced.clear()
+                await self._advanced.wait()
+            elif not fresh and self.unconfirmed.running:
                 await asyncio.sleep(self.pace)
 
     # `timeout` is getUpdates' long-poll parameter, sent to Telegram, not a local deadline.
@@ -234,7 +243,10 @@ class Poller:
             log.exception("update %d failed outside its handler", update.update_id)
         finally:
             self._slots.release()
+            offset = self.unconfirmed.offset
             self.unconfirmed.finished(update.update_id)
+            if self.unconfirmed.offset != offset:
+                self._advanced.set()
 
     async def _confirm(self) -> None:
         """Tell Telegram what has been handled, so the next start does not get it again."""
