@@ -189,8 +189,8 @@ class Extraction:
         return bool(self.values or self.negated or self.excluded or self.needs)
 
     def explained(self) -> list[tuple[int, int]]:
-        """Spans of the text a slot phrase named outright (cues and hints not included)."""
-        return [(m.start, m.end) for m in self.matches if m.strength >= DIRECT]
+        """Spans of the text the slots read (synonyms and cues): facts, not needs."""
+        return [(m.start, m.end) for m in self.matches]
 
 
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
