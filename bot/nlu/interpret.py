@@ -122,15 +122,14 @@ class Interpreter:
             bool(frameworks) and intent not in ("recommend", "out_of_scope")
         )
         answers_pending = in_form and state.requested_slot in extraction.values
-        if is_question and asks and not answers_pending:
-            return Meaning("ask", frameworks=frameworks, vector=vector)
+        if (is_question and asks and not answers_pending) or (
+            not extraction.outright()
+            and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
+        ):
+            return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
         if self.reader is not None:
             # Needs in any words ("our functions must wake up instantly") are facts too.
             self.reader.add_needs(text, vector, extraction)
-        if not extraction and (
-            intent in ("ask", "compare") or (intent is None and is_question and frameworks)
-        ):
-            return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
         if extraction:
             return Meaning(
                 "fill", extraction=extraction, frameworks=frameworks, vector=vector, text=text

@@ -188,9 +188,15 @@ class Extraction:
     def __bool__(self) -> bool:
         return bool(self.values or self.negated or self.excluded or self.needs)
 
+    def outright(self) -> bool:
+        """True when the text states something outright: a synonym, a ruled-out value or
+        framework, a need. Cues alone ("django's main strength") are a mention, not a fact."""
+        strong = any(m.strength >= DIRECT and not m.negated for m in self.matches)
+        return strong or bool(self.negated or self.excluded or self.needs)
+
     def explained(self) -> list[tuple[int, int]]:
-        """Spans of the text a slot phrase named outright (cues and hints not included)."""
-        return [(m.start, m.end) for m in self.matches if m.strength >= DIRECT]
+        """Spans of the text the slots read (synonyms and cues): facts, not needs."""
+        return [(m.start, m.end) for m in self.matches]
 
 
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
