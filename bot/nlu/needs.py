@@ -109,12 +109,21 @@ def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list
     return out
 
 
+_LEADING = re.compile(
+    r"(?:and|but|so|because|since|while|though|although|which|where|plus|whereas)\s+",
+    re.IGNORECASE,
+)
+
+
 def clause_spans(text: str) -> list[tuple[int, int]]:
-    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"..."""
+    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"...
+    (without the joining word, so a quote reads "our functions must...", not "and our...")."""
     out: list[tuple[int, int]] = []
     for a, b in _pieces(text, 0, len(text), _SENTENCE):
         # Clauses only: whole sentences as well added noise and no recall on dev.
-        out += _pieces(text, a, b, _CLAUSE)
+        for x, y in _pieces(text, a, b, _CLAUSE):
+            lead = _LEADING.match(text, x, y)
+            out.append((lead.end() if lead and lead.end() < y else x, y))
     return out
 
 
