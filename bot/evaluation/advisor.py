@@ -105,6 +105,7 @@ def evaluate(
             misses.append(f"persona line {node.line}: picked {pick}, wanted {accept}: {text}")
     true_pos = predicted = expected = 0
     utterances = load_yaml(data / f"slot_utterances.{split}.yaml").require("utterances").items()
+    _warm(reader, [node.require("text").text() for node in utterances])
     for node in utterances:
         text = node.require("text").text()
         gold = {
@@ -118,7 +119,7 @@ def evaluate(
             for k, vs in ((negated_node.plain() or {}) if negated_node else {}).items()
             for v in vs
         }
-        got = reader.extractor.extract(text)
+        got = reader.read(text)
         pairs = set(got.values.items()) | {
             ("not " + k, v) for k, vs in got.negated.items() for v in vs
         }

@@ -46,6 +46,9 @@ class SlotOption:
     patterns: tuple[str, ...] = ()
     # "four product teams": a number of groups in this range means this option.
     groups: tuple[int, int] | None = None
+    # What the value means, in users' words: a clause nearest to one of these (by MiniLM)
+    # fills the slot when no phrase named a value (bot.nlu.needs).
+    means: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,7 @@ def _option(node: Node, slot_name: str) -> SlotOption:
         cues=_texts(node.get("cues")),
         patterns=_patterns(node.get("patterns")),
         groups=_bounds(node.get("groups"), "groups"),
+        means=_texts(node.get("means")),
     )
 
 

@@ -23,7 +23,7 @@ from bot.knowledge import KnowledgeBase
 from bot.nlu.slots import Extraction, SlotExtractor
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from bot.embedding import Embedder
 
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 # 0.42) and the dev personas; `python -m bot eval` prints the dev optimum beside these.
 NEED_THRESHOLD = 0.42
 NEED_GAP = 0.0
+# A clause means a slot value (intents/slots.yaml `means`) at this similarity or above, when
+# no phrase named one. Dev utterances (with 12 paraphrases that name no cue): lexical only
+# P 0.971 R 0.948; 0.50: P 0.967 R 0.981; 0.55: P 0.972 R 0.972; 0.60: P 0.972 R 0.967.
+MEANING_THRESHOLD = 0.55
 # Clauses with fewer content words than this, once the slots' phrases are left out, say too
 # little to compare: "we're three Python devs building a site" is facts, not a need.
 MIN_WORDS = 2
@@ -105,12 +109,21 @@ def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list
     return out
 
 
+_LEADING = re.compile(
+    r"(?:and|but|so|because|since|while|though|although|which|where|plus|whereas)\s+",
+    re.IGNORECASE,
+)
+
+
 def clause_spans(text: str) -> list[tuple[int, int]]:
-    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"..."""
+    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"...
+    (without the joining word, so a quote reads "our functions must...", not "and our...")."""
     out: list[tuple[int, int]] = []
     for a, b in _pieces(text, 0, len(text), _SENTENCE):
         # Clauses only: whole sentences as well added noise and no recall on dev.
-        out += _pieces(text, a, b, _CLAUSE)
+        for x, y in _pieces(text, a, b, _CLAUSE):
+            lead = _LEADING.match(text, x, y)
+            out.append((lead.end() if lead and lead.end() < y else x, y))
     return out
 
 
@@ -135,13 +148,17 @@ class NeedDetector:
         gap: float = NEED_GAP,
         subjects: tuple[str, ...] = (),
         passages: bool = False,
+        meanings: Mapping[str, Sequence[str]] | None = None,
+        meaning_threshold: float = MEANING_THRESHOLD,
     ) -> None:
         """`subjects`: names (languages, frameworks) left out of clauses and phrasings, so a
         clause that merely names a language is drawn to no need. `passages`: also compare with
         the article's own text (and glosses) of a passage that has one need; off, because on
         dev it lowered precision (0.84 -> 0.82 at the same recall): the article's words name
-        frameworks and languages, not needs."""
+        frameworks and languages, not needs. `meanings`: "slot=value" -> phrasings of what
+        the value means, read the same way (one batch) for `meanings_of`."""
         self.kb, self.embedder = kb, embedder
+        self.meaning_threshold = meaning_threshold
         self.threshold, self.gap = threshold, gap
         names = {n.lower() for f in kb.frameworks.values() for n in (f.name, *f.aliases)}
         names |= {s.lower() for s in subjects}
@@ -162,9 +179,15 @@ class NeedDetector:
                 phrasings += [kb.passage(need.passage).text, *kb.glosses.get(need.passage, ())]
             texts += phrasings
             owners += [n] * len(phrasings)
-        # The null class: owner -1, a clause nearest to one of these states no need.
+        # The null class: a clause nearest to one of these states no need.
         texts += kb.not_needs
         owners += [len(self.need_ids)] * len(kb.not_needs)
+        # Slot values by meaning, after the null class.
+        self.meaning_ids = tuple(meanings or {})
+        for m, label in enumerate(self.meaning_ids):
+            phrasings = list((meanings or {})[label])
+            texts += phrasings
+            owners += [len(self.need_ids) + 1 + m] * len(phrasings)
         texts = [self._mask(t) for t in texts]
         self.phrasings = tuple(texts)
         self._owners = np.array(owners, dtype=np.int64)
@@ -222,6 +245,15 @@ class NeedDetector:
         `explained`: spans the slots already read ("three Python devs", "serverless"); they
         are left out before comparing, so a clause that only states facts states no need.
         """
+        return [(part, needs) for part, needs, _ in self._scores(text, vector, explained)]
+
+    def _scores(
+        self,
+        text: str,
+        vector: np.ndarray | None,
+        explained: Sequence[tuple[int, int]] | None,
+    ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Each clause with its best similarity to every need and every slot meaning."""
         parts, masked = self._clauses(text, explained)
         if not parts:
             return []
@@ -235,12 +267,36 @@ class NeedDetector:
             # "we don't need an admin" must not state the need for one: a clause and a
             # phrasing agree on negation or are not compared.
             row = np.where(self._negative == _negative(part), sim, -1.0)
-            best = np.full(len(self.need_ids) + 1, -1.0)
+            n = len(self.need_ids)
+            best = np.full(n + 1 + len(self.meaning_ids), -1.0)
             np.maximum.at(best, self._owners, row)
-            if best[-1] >= best[:-1].max():
-                best[:-1] = -1.0  # closer to a statement of fact than to any need
-            out.append((part, best[:-1]))
+            needs, null, meanings = best[:n].copy(), best[n], best[n + 1 :].copy()
+            if n and null >= needs.max():
+                needs[:] = -1.0  # closer to a statement of fact than to any need
+            if len(meanings) and null >= meanings.max():
+                meanings[:] = -1.0
+            out.append((part, needs, meanings))
         return out
+
+    def meanings_of(
+        self,
+        text: str,
+        vector: np.ndarray | None = None,
+        explained: Sequence[tuple[int, int]] | None = None,
+    ) -> list[tuple[str, str, str, float]]:
+        """(slot, value, clause, similarity) for each slot a clause of `text` means, best
+        first: a clause means the value whose phrasings it is nearest to, above the threshold."""
+        found: dict[str, tuple[str, str, str, float]] = {}
+        for part, _, best in self._scores(text, vector, explained):
+            if not len(best):
+                continue
+            m = int(np.argmax(best))
+            if best[m] < self.meaning_threshold:
+                continue
+            slot, value = self.meaning_ids[m].split("=", 1)
+            if slot not in found or best[m] > found[slot][3]:
+                found[slot] = (slot, value, part, round(float(best[m]), 3))
+        return sorted(found.values(), key=lambda f: -f[3])
 
     def detect(
         self,
@@ -313,7 +369,13 @@ class DescriptionReader:
             for option in slot.options
             for phrase in option.synonyms
         )
-        self.needs = NeedDetector(kb, embedder, cache_dir, subjects=subjects)
+        meanings = {
+            f"{slot.name}={option.value}": option.means
+            for slot in spec.slots
+            for option in slot.options
+            if option.means
+        }
+        self.needs = NeedDetector(kb, embedder, cache_dir, subjects=subjects, meanings=meanings)
 
     def to_encode(self, text: str, pending: str | None = None) -> list[str]:
         """The texts `read` will encode besides `text` itself (for a prefetch)."""
@@ -330,4 +392,10 @@ class DescriptionReader:
     def add_needs(self, text: str, vector: np.ndarray | None, extraction: Extraction) -> None:
         """Detect the needs `text` states into `extraction` (slot values stay the words' own:
         filling slots from needs too cost dev precision 0.975 -> 0.962 for recall +0.005)."""
-        extraction.needs = self.needs.detect(text, vector, extraction.explained())
+        explained = extraction.explained()
+        extraction.needs = self.needs.detect(text, vector, explained)
+        for slot, value, words, _ in self.needs.meanings_of(text, vector, explained):
+            if slot in extraction.values or value in extraction.negated.get(slot, ()):
+                continue
+            extraction.values[slot] = value
+            extraction.said[slot] = words

@@ -67,3 +67,27 @@ def test_every_heuristic_and_underrated_option_is_reachable(
 )
 def test_facts_and_chatter_state_no_need(reader, text) -> None:
     assert reader.read(text).needs == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("we only want to pay when the code actually runs", "deployment", "serverless"),
+        (
+            "we keep everything running around the clock on servers we manage",
+            "deployment",
+            "containers",
+        ),
+    ],
+)
+def test_a_slot_value_in_other_words_is_read_by_meaning(reader, text, slot, value) -> None:
+    got = reader.read(text)
+    assert got.values.get(slot) == value
+    assert got.said[slot] == text  # the clause it came from, for "Here's what I understood"
+
+
+@pytest.mark.model
+def test_a_value_named_outright_is_not_overridden_by_meaning(reader) -> None:
+    got = reader.read("Docker on our own VMs, and we only want to pay when the code runs")
+    assert got.values["deployment"] == "containers"
