@@ -11,6 +11,7 @@ import numpy as np
 
 from bot.embedding import Embedder
 from bot.form import FormSpec
+from bot.nlu.vectors import cached_vectors
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class IntentClassifier:
         self._labels = [i.name for i in spec.intents for _ in i.examples]
         examples = [e for i in spec.intents for e in i.examples]
         self._names = [i.name for i in spec.intents]
-        self._vectors = _cached_vectors(examples, embedder, spec.content_hash, cache_dir)
+        self._vectors = cached_vectors(examples, embedder, "intents", spec.content_hash, cache_dir)
         self._label_index = np.array([self._names.index(n) for n in self._labels])
 
     def keyword(self, text: str) -> str | None:
@@ -67,28 +68,3 @@ class IntentClassifier:
         if top < MIN_SCORE or top - second < MIN_MARGIN:
             return IntentResult(None, top, top - second)
         return IntentResult(name, top, top - second)
-
-
-def _cached_vectors(
-    texts: list[str], embedder: Embedder, content_hash: str, cache_dir: Path | None
-) -> np.ndarray:
-    """Example vectors, read from `cache_dir` when the model and intents are unchanged."""
-    name = getattr(embedder, "name", "embedder")
-    path = cache_dir / f"intents-{name}-{content_hash}.npy" if cache_dir else None
-    if path is not None and path.is_file():
-        try:
-            vectors = np.load(path)
-            if vectors.shape[0] == len(texts):
-                return np.asarray(vectors, dtype=np.float32)
-        except (OSError, ValueError):
-            log.warning("ignoring unreadable intent cache %s", path)
-    vectors = embedder.encode(texts)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        except OSError:
-            log.warning("cannot write intent cache %s", path)
-    return vectors

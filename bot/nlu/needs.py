@@ -22,6 +22,7 @@ import numpy as np
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 from bot.nlu.slots import Extraction, SlotExtractor
+from bot.nlu.vectors import cached_vectors
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -343,28 +344,8 @@ class NeedDetector:
 
 def _cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
     """Phrasing vectors, read from `cache_dir` when the model and the phrasings are unchanged."""
-    if not texts:
-        return np.zeros((0, getattr(embedder, "dim", 384)), dtype=np.float32)
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]
-    name = getattr(embedder, "name", "embedder")
-    path = cache_dir / f"needs-{name}-{digest}.npy" if cache_dir else None
-    if path is not None and path.is_file():
-        try:
-            vectors = np.load(path)
-            if vectors.shape[0] == len(texts):
-                return np.asarray(vectors, dtype=np.float32)
-        except (OSError, ValueError):
-            log.warning("ignoring unreadable needs cache %s", path)
-    vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        except OSError:
-            log.warning("cannot write needs cache %s", path)
-    return vectors
+    return cached_vectors(texts, embedder, "needs", digest, cache_dir)
 
 
 class DescriptionReader:
