@@ -150,7 +150,7 @@ def test_buttons_fit_telegram_limits(engine: Engine) -> None:
     assert rec.parts[0].text.startswith("Recommendation: ")
     assert rec.scores
     actions = {o.action for o in _all_labels([rec])}
-    assert actions == {"change", "restart", "chart"}
+    assert actions == {"change", "restart", "chart", "record"}
 
 
 def test_needs_model(engine: Engine) -> None:
