@@ -339,7 +339,7 @@ async def repeat_question(fsm: FSMContext, chat: Chat, notice: str) -> None:
 
 async def send_chart(chat: Chat, reply: Reply) -> None:
     """A reply that carries scores but is not the recommendation itself: drawn as a PNG chart."""
-    png = await asyncio.to_thread(render_chart, reply.scores)
+    png = await asyncio.to_thread(render_chart, reply.scores, "", reply.breakdown)
     heading = next((p.text for p in reply.parts if p.style == "heading"), "Scores")
     # Telegram caps photo captions at 1024 characters.
     await chat.photo(png, escape_html(heading[:1000]))
