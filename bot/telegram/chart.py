@@ -153,14 +153,15 @@ def render_chart(
     else:
         draw.text((_MARGIN, top + 8), "no scores yet", fill="grey", font=font)
 
-    x, y = float(_MARGIN), float(top + _ROW * max(len(items), 1) + _GAP + 8)
+    x, key_y = float(_MARGIN), float(top + _ROW * max(len(items), 1) + _GAP + 8)
     for criterion in shown:
-        width = _LEGEND_SWATCH + 6 + small.getlength(criterion) + 18
-        if x > _MARGIN and x + width > _MARGIN + legend_room:
-            x, y = float(_MARGIN), y + 22
-        draw.rectangle((x, y, x + _LEGEND_SWATCH, y + _LEGEND_SWATCH), fill=colours[criterion])
-        draw.text((x + _LEGEND_SWATCH + 6, y - 1), criterion, fill="black", font=small)
-        x += width
+        entry = _LEGEND_SWATCH + 6 + small.getlength(criterion) + 18
+        if x > _MARGIN and x + entry > _MARGIN + legend_room:
+            x, key_y = float(_MARGIN), key_y + 22
+        swatch = (x, key_y, x + _LEGEND_SWATCH, key_y + _LEGEND_SWATCH)
+        draw.rectangle(swatch, fill=colours[criterion])
+        draw.text((x + _LEGEND_SWATCH + 6, key_y - 1), criterion, fill="black", font=small)
+        x += entry
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
