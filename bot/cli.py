@@ -34,6 +34,9 @@ def _add_ask(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("-k", type=int, default=3, help="passages to return (default 3)")
 
 
+RECOMMEND_FORMATS = ("text", "json", "markdown")
+
+
 def _add_recommend(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "recommend",
@@ -42,7 +45,14 @@ def _add_recommend(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "With '-' read one description per line from standard input.",
     )
     p.add_argument("text", nargs="*", help="the description, or '-' for standard input")
-    p.add_argument("--json", action="store_true", help="one line of JSON per description")
+    p.add_argument(
+        "--format",
+        choices=RECOMMEND_FORMATS,
+        default=None,
+        help="text (default); json: one line of JSON per description; markdown: a decision "
+        "record (ADR-style) per description",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.add_argument(
         "--set",
         dest="assignments",

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.dialogue import Engine
+from bot.render.markdown import render_markdown
 from bot.render.text import render_text
 from bot.replies import DialogueState, Option, Reply, Turn
 
@@ -74,6 +75,9 @@ def _show(replies: list[Reply], out: TextIO) -> list[Option]:
     """Print the replies, numbering their options on from one reply to the next."""
     options: list[Option] = []
     for reply in replies:
+        if reply.kind == "document":  # the decision record: printed as the file would read
+            out.write(render_markdown(reply) + "\n")
+            continue
         out.write(render_text(reply, first_number=len(options) + 1) + "\n\n")
         options += [o for row in reply.options for o in row]
     out.flush()

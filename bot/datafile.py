@@ -102,7 +102,10 @@ def _convert(node: yaml.Node, path: Path, loader: yaml.SafeLoader) -> Node:
         return Node(out, path, line)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(child, path, loader) for child in node.value], path, line)
-    return Node(loader.construct_object(node), path, line)
+    try:
+        return Node(loader.construct_object(node), path, line)
+    except ValueError as exc:  # a scalar that looks like a date but is none: 2026-02-30
+        raise DataError(path, line, f"invalid value '{node.value}': {exc}") from None
 
 
 def load_yaml(path: Path) -> Node:

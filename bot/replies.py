@@ -14,11 +14,16 @@ from pydantic import BaseModel, Field
 # What a button asks the engine to do. "answer" fills `slot` with `value`; "change" re-asks
 # `slot`; "menu" starts one of the /start choices (value: recommend | ask | compare);
 # "passage" answers with the passage `value` ("did you mean" choices); "chart" asks for the
-# score chart of the last pick.
+# score chart of the last pick; "record" for its decision record (a Markdown document).
 Action = Literal[
-    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart"
+    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart",
+    "record",
+]  # fmt: skip
+# "document": a whole document (its first heading the title, the others its sections) that
+# adapters deliver as a file named `file_name` where they can.
+ReplyKind = Literal[
+    "question", "answer", "recommendation", "comparison", "info", "error", "document"
 ]
-ReplyKind = Literal["question", "answer", "recommendation", "comparison", "info", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,11 @@ class Reply:
     options: tuple[tuple[Option, ...], ...] = ()
     # Framework name -> score, when the reply is a recommendation (Telegram draws a chart).
     scores: dict[str, float] = field(default_factory=dict)
+    # Framework name -> criterion -> points: what each score is made of (the score table's
+    # rows), for the chart's stacked bars. Criteria in the table's order.
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
+    # For a "document": the file name an adapter sends it as, e.g. "decision-django.md".
+    file_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +104,6 @@ class DialogueState(BaseModel):
     # by name: both count for the pick like answers do.
     needs: dict[str, str] = Field(default_factory=dict)
     excluded: list[str] = Field(default_factory=list)
+    # Slot -> the user's words an answer was read from (none for a button): the decision
+    # record quotes them.
+    said: dict[str, str] = Field(default_factory=dict)

@@ -91,6 +91,8 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    # Upload parameter -> the file name its multipart part carried.
+    file_names: dict[str, str] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     ok: bool = True
     result: Any = None
@@ -172,15 +174,19 @@ class FakeBotAPI:
         async with self._changed:
             self._changed.notify_all()
 
-    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+    async def _params(
+        self, request: web.Request, file_names: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
         params: dict[str, Any] = {}
         files: dict[str, bytes] = {}
+        names = file_names if file_names is not None else {}
         if request.content_type == "application/json":
             params = dict(await request.json())
         else:
             for key, value in (await request.post()).items():
                 if isinstance(value, web.FileField):
                     files[key] = value.file.read()
+                    names[key] = value.filename
                 else:
                     params[key] = value
         for key, value in list(params.items()):
@@ -196,14 +202,17 @@ class FakeBotAPI:
                 name = value.removeprefix("attach://")
                 if name in files:
                     files[key] = files.pop(name)
+                    if name in names:
+                        names[key] = names.pop(name)
         return params, files
 
     async def _handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
         self.bot_id = int(token.split(":", 1)[0]) if ":" in token else 0
-        params, files = await self._params(request)
-        call = Call(method, params, files)
+        file_names: dict[str, str] = {}
+        params, files = await self._params(request, file_names)
+        call = Call(method, params, files, file_names)
         self.calls.append(call)
         for watch in list(self.watchers):
             watch(call, "request")
@@ -357,6 +366,20 @@ class FakeBotAPI:
             int(p["chat_id"]), **{"from": self.me(), "photo": photo, "caption": caption}
         )
         message["png"] = f.get("photo", b"")
+        return _public(message)
+
+    async def _m_sendDocument(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        if "document" not in f and not p.get("document"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = self._text(p, "caption", CAPTION_LIMIT)
+        content = f.get("document", b"")
+        if "document" in f and not content:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        document = {"file_id": "document1", "file_unique_id": "d1", "file_size": len(content)}
+        message = self._new_message(
+            int(p["chat_id"]), **{"from": self.me(), "document": document, "caption": caption}
+        )
+        message["content"] = content
         return _public(message)
 
     def _existing(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -552,7 +575,7 @@ def _chat(chat_id: int, chat_type: str = "private") -> dict[str, Any]:
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as the Bot API shows it (without our bookkeeping fields)."""
-    return {k: v for k, v in message.items() if k not in ("html", "png")}
+    return {k: v for k, v in message.items() if k not in ("html", "png", "content")}
 
 
 def plain(text: str) -> str:

@@ -76,6 +76,8 @@ class Recommendation:
     # The needs stated, with the passage each reached: [{"text", "passage", "score"}].
     needs: list[dict[str, Any]] = field(default_factory=list)
     excluded: tuple[str, ...] = ()  # frameworks never picked (ruled out, or their language)
+    # Criterion -> framework id -> points: the score table's rows, for every framework.
+    by_criterion: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def close_call(self) -> bool:
@@ -160,6 +162,7 @@ class Advisor:
         rec.also_consider = self._underrated(totals, pick_id, out)
         rec.table = self._table(scoring.by_criterion, totals, pick_id, runner_id, scoring.ranking)
         rec.excluded = tuple(sorted(out))
+        rec.by_criterion = {c: dict(points) for c, points in scoring.by_criterion.items()}
         said = said or {}
         rec.understood = [
             {"slot": name, "value": slots[name], "from": said.get(name, "")}

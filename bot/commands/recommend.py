@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.form import FormSpec, load_form
 from bot.knowledge import load_knowledge
 from bot.nlu import DescriptionReader
+from bot.render.markdown import render_markdown
 from bot.render.text import render_text
 
 
@@ -34,8 +35,19 @@ def parse_assignments(assignments: list[str], spec: FormSpec) -> dict[str, str]:
     return fixed
 
 
+def output_format(args: argparse.Namespace) -> str:
+    """text, json or markdown from --format and the older --json; UserError when they differ."""
+    chosen: str | None = args.format
+    if args.json:
+        if chosen not in (None, "json"):
+            raise UserError(f"--json contradicts --format {chosen}: give one of them")
+        return "json"
+    return chosen or "text"
+
+
 def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
     """Print a pick for each description (text, or one a line from stdin with '-')."""
+    form = output_format(args)
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_form(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
@@ -56,8 +68,14 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
         negated = {k: v for k, v in extraction.negated.items() if k not in slots}
         said = {**extraction.said, **dict.fromkeys(fixed, "--set")}
         rec = advisor.recommend(slots, negated, extraction.needs, extraction.excluded, said)
-        if args.json:
+        if form == "json":
             print(json.dumps(rec.to_json(), ensure_ascii=False))
+        elif form == "markdown":
+            # Several records on stdout are told apart by a Markdown rule between them.
+            print(
+                ("\n---\n\n" if n else "") + render_markdown(messages.record(kb, spec, rec)),
+                end="",
+            )
         else:
             if n:
                 print("\n" + "=" * 40 + "\n")

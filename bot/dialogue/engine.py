@@ -3,7 +3,7 @@
 One generic form state with a `requested_slot` pointer (Rasa's formbot), slots and intents
 from intents/, the pick from knowledge/rules.yaml. Stale-button policy: a button whose step is
 older than the state's is refused ("This button has expired.") unless replaying it is
-harmless: menu, passage, chart, restart, cancel and the bare "Change an answer" list.
+harmless: menu, passage, chart, record, restart, cancel and the bare "Change an answer" list.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ FORGOTTEN = (
     "conversation was). Nothing of it is kept."
 )
 # Buttons that are harmless to replay from an old message (see the module docstring).
-HARMLESS = frozenset({"menu", "passage", "chart", "restart", "cancel"})
+HARMLESS = frozenset({"menu", "passage", "chart", "record", "restart", "cancel"})
 
 
 class Retriever(Protocol):
@@ -94,6 +94,7 @@ class Engine:
             "menu": lambda state, option: self._menu(state, option.value or ""),
             "passage": self._press_passage,
             "chart": lambda state, _: self._chart(state),
+            "record": lambda state, _: self._record(state),
         }
         self.commands: dict[str, CommandHandler] = {
             "start": lambda state, _: (DialogueState(step=state.step + 1), [messages.welcome()]),
@@ -219,7 +220,9 @@ class Engine:
 
     def _recommend(self, state: DialogueState) -> Recommendation:
         needs = [StatedNeed(need, words) for need, words in state.needs.items()]
-        return self.advisor.recommend(state.slots, state.negated, needs, state.excluded)
+        return self.advisor.recommend(
+            state.slots, state.negated, needs, state.excluded, state.said
+        )
 
     def _question(self, state: DialogueState, reprompt: bool = False) -> Reply:
         slot = self.spec.slot(state.requested_slot or self.spec.slot_names[0])
@@ -267,6 +270,11 @@ class Engine:
         if not state.last_pick:
             return state, [messages.info("No recommendation yet: /recommend first.")]
         return state, [messages.chart(self.kb, self._recommend(state))]
+
+    def _record(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
+        if not state.last_pick:
+            return state, [messages.info("No recommendation yet: /recommend first.")]
+        return state, [messages.record(self.kb, self.spec, self._recommend(state))]
 
     def _menu(self, state: DialogueState, value: str) -> tuple[DialogueState, list[Reply]]:
         if value == "recommend":
@@ -374,8 +382,13 @@ class Engine:
             for match in extraction.needs:
                 state.needs[match.need] = match.text
             state.excluded += [f for f in extraction.excluded if f not in state.excluded]
+        words = extraction.said if extraction is not None else {}
         for name, value in values.items():
             state.slots[name] = value
+            if words.get(name):
+                state.said[name] = words[name]
+            else:
+                state.said.pop(name, None)
             if name in state.skipped:
                 state.skipped.remove(name)
             state.negated.pop(name, None)
@@ -385,6 +398,7 @@ class Engine:
         for name, ruled_out in negated.items():
             if name in state.slots and state.slots[name] in ruled_out:
                 del state.slots[name]
+                state.said.pop(name, None)
                 state.history.remove(name)
             if name not in state.slots:
                 merged = state.negated.setdefault(name, [])
@@ -455,6 +469,7 @@ class Engine:
             return state, [messages.info("There's nothing to go back to."), *self._pending(state)]
         slot = state.history.pop()
         state.slots.pop(slot, None)
+        state.said.pop(slot, None)
         if slot in state.skipped:
             state.skipped.remove(slot)
         state.requested_slot, state.mode = slot, "form"
@@ -467,6 +482,7 @@ class Engine:
         if slot not in self.spec.slot_names:
             return self._bad_button(state)
         state.slots.pop(slot, None)
+        state.said.pop(slot, None)
         if slot in state.skipped:
             state.skipped.remove(slot)
         if slot in state.history:

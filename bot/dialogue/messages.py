@@ -165,10 +165,24 @@ def recommendation(kb: KnowledgeBase, spec: FormSpec, rec: Recommendation) -> Re
         parts.append(Part("paragraph", f"Based on: {summary}."))
     options = (
         (Option("Change an answer", "change"), Option("Start over", "restart")),
-        (Option("Score chart", "chart"),),
+        (Option("Score chart", "chart"), Option("Decision record", "record")),
     )
-    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:5]}
-    return Reply("recommendation", tuple(parts), options, scores)
+    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:CHARTED]}
+    return Reply("recommendation", tuple(parts), options, scores, breakdown(kb, rec))
+
+
+# Frameworks a chart shows: the pick and the four behind it (more bars read as noise).
+CHARTED = 5
+
+
+def breakdown(kb: KnowledgeBase, rec: Recommendation) -> dict[str, dict[str, float]]:
+    """Framework name -> criterion -> points for the charted frameworks (the score table's
+    criteria, in its order; a criterion that gave a framework nothing is left out)."""
+    out: dict[str, dict[str, float]] = {}
+    for fid in list(rec.scores)[:CHARTED]:
+        points = {c: row.get(fid, 0.0) for c, row in rec.by_criterion.items()}
+        out[kb.frameworks[fid].name] = {c: p for c, p in points.items() if p}
+    return out
 
 
 def chart(kb: KnowledgeBase, rec: Recommendation) -> Reply:
@@ -177,13 +191,84 @@ def chart(kb: KnowledgeBase, rec: Recommendation) -> Reply:
         ("Framework", "Score"),
         *tuple((kb.frameworks[f].name, f"{s:g}") for f, s in rec.scores.items()),
     )
-    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:5]}
+    scores = {kb.frameworks[f].name: s for f, s in list(rec.scores.items())[:CHARTED]}
     return Reply(
         "info",
         (Part("heading", f"Scores (pick: {rec.pick.name})"), Part("table", rows=rows)),
         (),
         scores,
+        breakdown(kb, rec),
     )
+
+
+def record(kb: KnowledgeBase, spec: FormSpec, rec: Recommendation) -> Reply:
+    """The decision record (ADR-style) of a pick: a "document" reply whose first part is
+    'Decision: <name>', then Context, Decision, Why, Watch-outs, Alternatives, What would
+    change it and Sources; sent as the file decision-<framework id>.md."""
+    verdict = "close call" if rec.close_call else "clear pick"
+    parts = [Part("heading", f"Decision: {rec.pick.name}"), Part("heading", "Context")]
+    parts.append(Part("paragraph", "The team's answers:"))
+    words = {u["slot"]: u["from"] for u in rec.understood}
+    for slot in spec.slots:
+        value = rec.slots.get(slot.name)
+        if value is None:
+            parts.append(Part("bullet", f"{slot.title}: not answered"))
+            continue
+        said = words.get(slot.name, "")
+        # The CLI's --set marks its values "--set": they are not the user's words.
+        source = f' (from "{said}")' if said and said != "--set" else ""
+        parts.append(Part("bullet", f"{slot.title}: {slot.option(value).label}{source}"))
+    for need in rec.needs:
+        citation = cite(kb, need["passage"]) if need["passage"] in kb.by_id else None
+        parts.append(Part("bullet", f'Stated need: "{need["text"]}"', citation))
+    if rec.excluded:
+        names = ", ".join(kb.frameworks[f].name for f in rec.excluded)
+        parts.append(Part("bullet", f"Never picked: {names} (ruled out)"))
+    total = rec.totals.get(rec.pick.id, rec.scores.get(rec.pick.id, 0.0))
+    parts += [
+        Part("heading", "Decision"),
+        Part(
+            "paragraph",
+            f"Use {rec.pick.name}. It scores {total:g} on the article's decision rules, "
+            f"{rec.margin:g} ahead of {rec.runner_up.name}: a {verdict}.",
+        ),
+        Part("heading", "Why"),
+        *(Part("bullet", r.text, cite(kb, r.source)) for r in rec.reasons),
+        Part("heading", "Watch-outs"),
+        *(Part("bullet", w.text, cite(kb, w.source)) for w in rec.watch_out),
+        Part("heading", "Alternatives"),
+        Part(
+            "paragraph",
+            f"Runner-up: {rec.runner_up.name}, {rec.margin:g} points behind ({verdict}).",
+        ),
+        *(Part("bullet", r.text, cite(kb, r.source)) for r in rec.also_consider),
+        Part("table", rows=rec.table),
+        Part("heading", "What would change it"),
+    ]
+    if rec.changes:
+        parts += [Part("bullet", c.text[:1].upper() + c.text[1:]) for c in rec.changes]
+    else:
+        parts.append(Part("paragraph", "No single different answer would change the pick."))
+    parts.append(Part("heading", "Sources"))
+    parts += _record_sources(kb, parts)
+    return Reply("document", tuple(parts), file_name=f"decision-{rec.pick.id}.md")
+
+
+def _record_sources(kb: KnowledgeBase, parts: list[Part]) -> list[Part]:
+    """The Sources section: each cited document (title, author, date), the knowledge version
+    and every passage cited, by section."""
+    cited = list(dict.fromkeys(p.citation.passage_id for p in parts if p.citation))
+    documents = list(dict.fromkeys(kb.passage(pid).source for pid in cited))
+    out = []
+    for source in kb.sources:
+        if source.id not in documents:
+            continue
+        byline = ", ".join(x for x in (source.author, source.published) if x)
+        out.append(Part("bullet", f'"{source.title}"' + (f", {byline}" if byline else "")))
+    out.append(Part("bullet", f"Knowledge version: {kb.version}"))
+    out.append(Part("paragraph", "Passages cited:"))
+    out += [Part("bullet", kb.passage(pid).section_label, cite(kb, pid)) for pid in cited]
+    return out
 
 
 def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:

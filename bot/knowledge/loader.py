@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -193,8 +194,13 @@ def _read_table(
 def _read_article(path: Path) -> tuple[Source, list[Passage], Table, dict[str, Node]]:
     root = load_yaml(path)
     source_node = root.require("source")
+    author, published = source_node.get("author"), source_node.get("published")
     source = Source(
-        _check_id(source_node.require("id")), source_node.require("title").text(), path.name
+        _check_id(source_node.require("id")),
+        source_node.require("title").text(),
+        path.name,
+        author.text() if author is not None else "",
+        _iso_date(published) if published is not None else "",
     )
     out = _Builder(source.id)
     tables: list[Table] = []
@@ -217,6 +223,40 @@ def _read_article(path: Path) -> tuple[Source, list[Passage], Table, dict[str, N
     if len(tables) != 1:
         raise root.error(f"expected exactly one comparison table, found {len(tables)}")
     return source, out.passages, tables[0], out.lines
+
+
+# The YAML files load_knowledge reads (beside the Markdown notes).
+KNOWLEDGE_FILES = (
+    "article.yaml",
+    "frameworks.yaml",
+    "rules.yaml",
+    "glosses.yaml",
+    "needs.yaml",
+    "uncovered.yaml",
+)
+
+
+def _iso_date(node: Node) -> str:
+    """A YYYY-MM-DD date (quoted or not in the YAML); DataError when it is not one."""
+    text = node.text()
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise node.error(f"expected a date as YYYY-MM-DD, got '{text}'") from None
+
+
+def knowledge_version(directory: Path) -> str:
+    """A 12-hex-digit hash of every file in `directory` the loader reads, by name and bytes."""
+    digest = hashlib.sha256()
+    notes = [p for p in directory.glob("*.md") if p.name.lower() != "readme.md"]
+    for path in sorted([*(directory / name for name in KNOWLEDGE_FILES), *notes]):
+        if not path.is_file():  # the optional ones (glosses, uncovered)
+            continue
+        digest.update(f"{path.name}\x1f".encode())
+        digest.update(path.read_bytes())
+        digest.update(b"\x1e")
+    # 48 bits: collisions among a project's knowledge versions are not a practical concern.
+    return digest.hexdigest()[:12]
 
 
 def _read_frameworks(path: Path) -> tuple[dict[str, Framework], dict[str, Node]]:
@@ -356,6 +396,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         role_words=role_words,
         needs=needs,
         not_needs=not_needs,
+        version=knowledge_version(directory),
     )
 
 

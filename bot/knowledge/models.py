@@ -53,6 +53,10 @@ class Source:
     id: str
     title: str
     file: str
+    # From the source's header when it has one (the article's YAML): a decision record cites
+    # them. `published` is an ISO date, YYYY-MM-DD.
+    author: str = ""
+    published: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,9 @@ class KnowledgeBase:
     needs: dict[str, Need] = field(default_factory=dict)
     # Statements that state no need (facts, context): the needs' null class.
     not_needs: tuple[str, ...] = ()
+    # A short hash of every knowledge file's bytes (rules and needs too, unlike content_hash,
+    # which keys only the passage index): a decision record names the knowledge it came from.
+    version: str = ""
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""

@@ -17,6 +17,7 @@ from aiogram.utils.chat_action import ChatActionSender
 from pydantic import ValidationError
 
 from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
+from bot.render.markdown import render_markdown
 from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.chart import render_chart
 from bot.telegram.keyboards import build_keyboard, remembered_refs
@@ -149,6 +150,16 @@ class Chat:
                 chat_id=self.chat_id, message_id=message_id, reply_markup=None
             )
 
+    async def document(self, content: bytes, file_name: str, caption: str) -> None:
+        """Send a file with an HTML caption."""
+        await self.bot.send_document(
+            self.chat_id,
+            BufferedInputFile(content, filename=file_name),
+            caption=caption,
+            parse_mode="HTML",
+            message_thread_id=self.thread_id,
+        )
+
     async def photo(self, png: bytes, caption: str) -> None:
         """Send a PNG with an HTML caption."""
         await self.bot.send_photo(
@@ -228,6 +239,9 @@ async def deliver(
         if _is_chart(reply, markup):
             await send_chart(chat, reply)
             continue
+        if _is_file(reply):
+            await send_file(chat, reply)
+            continue
         message_id = 0
         for k, text in enumerate(texts):
             sent = await chat.send(text, markup if k == len(texts) - 1 else None)
@@ -247,19 +261,24 @@ def _is_chart(reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
     return bool(reply.scores) and reply.kind != "recommendation" and markup is None
 
 
+def _is_file(reply: Reply) -> bool:
+    return reply.kind == "document" and bool(reply.file_name)
+
+
 def _joined(rendered: list[tuple[Reply, list[str], Any]]) -> list[tuple[Reply, list[str], Any]]:
     """Replies that fit together share one message: one notification and one Bot API call.
 
-    A reply joins the next one unless it has buttons, is a question or a chart, or the two
-    would exceed one message (4096 characters).
+    A reply joins the next one unless it has buttons, is a question, a chart or a file, or
+    the two would exceed one message (4096 characters).
     """
     out: list[tuple[Reply, list[str], Any]] = []
     for reply, texts, markup in rendered:
-        if out and not _is_chart(reply, markup):
+        if out and not _is_chart(reply, markup) and not _is_file(reply):
             before, before_texts, before_markup = out[-1]
             joinable = before_markup is None and before.kind != "question"
+            joinable = joinable and not _is_chart(before, None) and not _is_file(before)
             joined = f"{before_texts[-1]}\n\n{texts[0]}"
-            if joinable and not _is_chart(before, None) and utf16_len(joined) <= MESSAGE_LIMIT:
+            if joinable and utf16_len(joined) <= MESSAGE_LIMIT:
                 out[-1] = (reply, [*before_texts[:-1], joined, *texts[1:]], markup)
                 continue
         out.append((reply, texts, markup))
@@ -320,7 +339,16 @@ async def repeat_question(fsm: FSMContext, chat: Chat, notice: str) -> None:
 
 async def send_chart(chat: Chat, reply: Reply) -> None:
     """A reply that carries scores but is not the recommendation itself: drawn as a PNG chart."""
-    png = await asyncio.to_thread(render_chart, reply.scores)
+    png = await asyncio.to_thread(render_chart, reply.scores, "", reply.breakdown)
     heading = next((p.text for p in reply.parts if p.style == "heading"), "Scores")
     # Telegram caps photo captions at 1024 characters.
     await chat.photo(png, escape_html(heading[:1000]))
+
+
+async def send_file(chat: Chat, reply: Reply) -> None:
+    """A "document" reply (the decision record) as a Markdown file with a one-line caption."""
+    content = render_markdown(reply).encode("utf-8")
+    title = next((p.text for p in reply.parts if p.style == "heading"), "Document")
+    caption = f"{title} — the full decision record, in Markdown."
+    # Telegram caps document captions at 1024 characters.
+    await chat.document(content, reply.file_name, escape_html(caption[:1000]))

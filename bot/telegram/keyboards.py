@@ -28,6 +28,7 @@ _CODES: dict[str, str] = {
     "menu": "m",
     "passage": "p",
     "chart": "g",
+    "record": "d",
 }
 _ACTIONS: dict[str, str] = {code: action for action, code in _CODES.items()}
 

@@ -150,7 +150,7 @@ def test_buttons_fit_telegram_limits(engine: Engine) -> None:
     assert rec.parts[0].text.startswith("Recommendation: ")
     assert rec.scores
     actions = {o.action for o in _all_labels([rec])}
-    assert actions == {"change", "restart", "chart"}
+    assert actions == {"change", "restart", "chart", "record"}
 
 
 def test_needs_model(engine: Engine) -> None:
@@ -193,3 +193,43 @@ def test_sources_and_compare_commands(engine: Engine) -> None:
     )
     assert replies[0].kind == "comparison"
     assert replies[0].parts[0].text == "Django vs Spring Boot"
+
+
+def test_the_record_button_gives_the_decision_record_and_is_safe_to_replay(
+    engine: Engine,
+) -> None:
+    record = Option("Decision record", "record")
+    state, replies = engine.handle(DialogueState(), Turn(option=record, step=0))
+    assert replies[0].parts[0].text == "No recommendation yet: /recommend first."
+    state, _ = engine.handle(
+        DialogueState(),
+        Turn(command="recommend", text="three Python devs, content-heavy site, for years"),
+    )
+    while state.mode == "form":
+        skip = Option("Skip", "skip", state.requested_slot)
+        state, _ = engine.handle(state, Turn(option=skip, step=state.step))
+    # Pressed from an older message: the record of the current pick, not "expired".
+    new, replies = engine.handle(state, Turn(option=record, step=state.step - 1))
+    assert new == state
+    (document,) = replies
+    assert document.kind == "document"
+    assert document.file_name == f"decision-{state.last_pick}.md"
+    assert document.parts[0].text.startswith("Decision: ")
+    context = [p.text for p in document.parts if p.style == "bullet"]
+    assert 'Workload: Content / CRUD / data (from "content-heavy")' in context
+
+
+def test_the_words_an_answer_came_from_go_when_the_answer_changes(engine: Engine) -> None:
+    state, _ = engine.handle(
+        DialogueState(), Turn(command="recommend", text="three Python devs, content-heavy site")
+    )
+    assert state.said["team_language"] == "Python"
+    state, _ = engine.handle(
+        state, Turn(option=Option("Change", "change", "team_language"), step=state.step)
+    )
+    assert "team_language" not in state.said
+    state, _ = engine.handle(
+        state, Turn(option=Option("Go", "answer", "team_language", "go"), step=state.step)
+    )
+    assert state.slots["team_language"] == "go" and "team_language" not in state.said
+    assert state.said["workload"] == "content-heavy"

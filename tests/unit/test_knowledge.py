@@ -114,6 +114,30 @@ def test_content_hash_changes_with_an_edit_only(tmp_path):
     assert load_knowledge(edited).content_hash != first
 
 
+def test_the_version_covers_every_knowledge_file_and_only_their_content(tmp_path):
+    first = load_knowledge(write_kb(tmp_path / "a")).version
+    assert len(first) == 12 and load_knowledge(write_kb(tmp_path / "b")).version == first
+    edited = write_kb(tmp_path / "c", ARTICLE.replace("Fast CRUD", "Quick CRUD"))
+    assert load_knowledge(edited).version != first
+    # A rule's points change a pick but no passage: the version moves, the index key does not.
+    reweighed = write_kb(tmp_path / "d", rules=RULES.replace("django: 3", "django: 4"))
+    assert load_knowledge(reweighed).version != first
+    assert load_knowledge(reweighed).content_hash == load_knowledge(tmp_path / "a").content_hash
+
+
+def test_the_articles_author_and_date_come_from_its_header(kb, tmp_path):
+    (article,) = kb.sources
+    assert (article.author, article.published) == ("ThynkBlox Team", "2026-02-14")
+    assert load_knowledge(write_kb(tmp_path)).sources[0].author == ""
+    for date, fault in [
+        ('"14 February 2026"', "expected a date as YYYY-MM-DD, got '14 February 2026'"),
+        ("2026-02-30", "invalid value '2026-02-30': day is out of range for month"),
+    ]:
+        dated = ARTICLE.replace("  title: A Small Article\n", f"  title: A\n  published: {date}\n")
+        path = write_kb(tmp_path / date.strip('"'), dated) / "article.yaml"
+        assert error_of(path.parent) == f"{path}:4: {fault}"
+
+
 @pytest.mark.parametrize(
     ("file", "before", "after", "line", "message"),
     [

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -206,6 +207,63 @@ def test_chart_is_a_png_with_one_bar_per_framework() -> None:
     assert image.format == "PNG"
     assert image.width == 800 and image.height > 100
     assert render_chart({}).startswith(b"\x89PNG")
+
+
+# The chart's first two criterion colours (Okabe-Ito blue and orange).
+BLUE, ORANGE = (0, 114, 178), (230, 159, 0)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _columns(pixels: np.ndarray, y: int, colour: tuple[int, int, int]) -> list[int]:
+    """The x of every pixel of `colour` on row `y`."""
+    return [int(x) for x in np.flatnonzero((pixels[y] == colour).all(axis=1))]
+
+
+def _bar_rows(pixels: np.ndarray) -> list[int]:
+    """A y inside each bar (and legend swatch): where a run of blue or orange rows starts."""
+    coloured = [
+        bool(((pixels[y] == BLUE).all(axis=1) | (pixels[y] == ORANGE).all(axis=1)).any())
+        for y in range(len(pixels))
+    ]
+    return [y + 6 for y in range(len(pixels)) if coloured[y] and not (y and coloured[y - 1])]
+
+
+def test_chart_bars_are_stacked_by_criterion_with_negatives_left_of_zero() -> None:
+    png = render_chart(
+        {"Quarkus": 11.5, "Spring Boot": 8.0},
+        breakdown={
+            "Quarkus": {"team skills": 9.0, "deployment": 2.5},
+            "Spring Boot": {"team skills": 10.0, "deployment": -2.0},
+        },
+    )
+    pixels = _pixels(png)
+    first, second, *legend = _bar_rows(pixels)
+    assert legend, "no legend swatches below the bars"
+    # Quarkus: team skills then deployment, both right of zero.
+    blue, orange = _columns(pixels, first, BLUE), _columns(pixels, first, ORANGE)
+    assert blue and orange and max(blue) < min(orange)
+    zero = min(blue)
+    # Spring Boot: deployment's -2 ends where zero is, team skills' +10 starts there.
+    blue, orange = _columns(pixels, second, BLUE), _columns(pixels, second, ORANGE)
+    assert max(orange) < zero <= min(blue) + 2
+    # Widths follow the points: +9 against +10 (within a pixel or two of rounding).
+    assert abs(len(_columns(pixels, first, BLUE)) / len(blue) - 0.9) < 0.02
+
+
+def test_a_long_name_never_reaches_its_bar() -> None:
+    name = "An extremely long framework name that goes on and on and on"
+    png = render_chart({"Go": 3.0, name: 2.0}, breakdown={"Go": {"a": 3.0}, name: {"a": 2.0}})
+    pixels = _pixels(png)
+    _, row, *_ = _bar_rows(pixels)
+    bar = min(_columns(pixels, row, BLUE))
+    # The name's dark pixels, left of the bar (the zero axis runs along the bar's left edge).
+    dark = pixels[row - 14 : row + 14, : bar - 1].sum(axis=2) < 300
+    text = np.flatnonzero(dark.any(axis=0))
+    assert text.size, "the name was not drawn"
+    assert text.max() < bar - 8
 
 
 async def test_requests_retry_on_flood_control_and_server_errors_then_give_up() -> None:

@@ -132,6 +132,27 @@ async def test_full_guided_dialogue_by_buttons_then_the_chart(
     assert question is not None and pick(question, "answer")
 
 
+async def test_the_decision_record_button_sends_the_record_as_a_markdown_file(
+    harness: BotHarness, bot_api: FakeBotAPI
+) -> None:
+    text = "we're three Python devs building a content-heavy site, which backend?"
+    assert_clean(await harness.turn(bot_api.send_text(CHAT, text)))
+    recommendation = await dialogue_until_pick(harness, bot_api)
+    record = pick(recommendation, "record")
+    assert record is not None and record[0] == "Decision record"
+    calls = await press(harness, bot_api, recommendation, record[1])
+    assert_clean(calls)
+    (document,) = [c for c in calls if c.method == "sendDocument"]
+    content = document.files["document"].decode("utf-8")
+    assert content.startswith("# Decision: Django\n")
+    assert document.file_names["document"] == "decision-django.md"
+    caption = plain(document.params["caption"])
+    assert caption.strip() and "\n" not in caption and "Django" in caption
+    # The words each answer came from were kept in the stored state (SQLite or Redis).
+    assert '(from "content-heavy")' in content
+    assert "## Sources" in content and "Knowledge version: " in content
+
+
 async def test_a_digression_is_answered_and_the_form_continues(
     harness: BotHarness, bot_api: FakeBotAPI
 ) -> None:
