@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 # What a button asks the engine to do. "answer" fills `slot` with `value`; "change" re-asks
 # `slot`; "menu" starts one of the /start choices (value: recommend | ask | compare);
 # "passage" answers with the passage `value` ("did you mean" choices); "chart" asks for the
-# score chart of the last pick.
+# score chart of the last pick; "share" posts the pick's summary elsewhere (`value`: the
+# inline query that brings it back, see bot.dialogue.inline).
 Action = Literal[
-    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart"
+    "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart", "share"
 ]
 ReplyKind = Literal["question", "answer", "recommendation", "comparison", "info", "error"]
 
@@ -63,6 +64,24 @@ class Reply:
     options: tuple[tuple[Option, ...], ...] = ()
     # Framework name -> score, when the reply is a recommendation (Telegram draws a chart).
     scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One inline-mode result: its title and short preview, and the message it posts."""
+
+    id: str
+    title: str
+    description: str
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class InlineAnswer:
+    """The results for an inline query, and an option offered above them (`button`)."""
+
+    articles: tuple[Article, ...]
+    button: Option | None = None
 
 
 @dataclass(frozen=True, slots=True)
