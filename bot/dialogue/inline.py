@@ -119,7 +119,8 @@ class ShareCodec:
     def decode(self, text: str) -> SharedPick | None:
         """The answers a share query carries; None when `text` is not one (a question)."""
         words = text.split()
-        if not words or words[0].lower() != SHARE_PREFIX or len(words) < 2:
+        # "pick:" alone is a pick made with every question skipped: the advisor's default.
+        if not words or words[0].lower() != SHARE_PREFIX:
             return None
         pick = SharedPick()
         for word in words[1:]:
