@@ -53,9 +53,13 @@ def passage_articles(kb: KnowledgeBase, found: Answer) -> InlineAnswer:
         return card()
     articles = []
     for n, passage in enumerate(_distinct(kb, list(found.passages))[:MAX_RESULTS]):
-        title = found.answer_line if n == 0 and found.answer_line else passage.section_label
+        line = found.answer_line if n == 0 else None
         text = _flat(passage)
-        reply = Reply("answer", (_quote(kb, passage, text),))
+        # The answer line heads the message it posts too: a bare bullet ("CPU-heavy work")
+        # means little in someone else's chat.
+        lead = (Part("paragraph", line),) if line else ()
+        reply = Reply("answer", (*lead, _quote(kb, passage, text)))
+        title = line or passage.section_label
         articles.append(Article(passage.id, title, _shorten(text, PREVIEW), reply))
     return InlineAnswer(tuple(articles))
 
