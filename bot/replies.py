@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field
 # What a button asks the engine to do. "answer" fills `slot` with `value`; "change" re-asks
 # `slot`; "menu" starts one of the /start choices (value: recommend | ask | compare);
 # "passage" answers with the passage `value` ("did you mean" choices); "chart" asks for the
-# score chart of the last pick; "record" for its decision record (a Markdown document).
+# score chart of the last pick; "record" for its decision record (a Markdown document);
+# "share" posts the pick's summary elsewhere (`value`: the inline query that brings it back,
+# see bot.dialogue.inline).
 Action = Literal[
     "answer", "skip", "back", "restart", "cancel", "change", "menu", "passage", "chart",
-    "record",
+    "record", "share",
 ]  # fmt: skip
 # "document": a whole document (its first heading the title, the others its sections) that
 # adapters deliver as a file named `file_name` where they can.
@@ -73,6 +75,24 @@ class Reply:
     breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # For a "document": the file name an adapter sends it as, e.g. "decision-django.md".
     file_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One inline-mode result: its title and short preview, and the message it posts."""
+
+    id: str
+    title: str
+    description: str
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class InlineAnswer:
+    """The results for an inline query, and an option offered above them (`button`)."""
+
+    articles: tuple[Article, ...]
+    button: Option | None = None
 
 
 @dataclass(frozen=True, slots=True)

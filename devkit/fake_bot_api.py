@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +32,21 @@ _ALLOWED_TAGS = {
 }  # fmt: skip
 _JSON_FIELDS = {
     "reply_markup", "commands", "allowed_updates", "entities", "caption_entities", "scope",
-    "link_preview_options", "reply_parameters",
+    "link_preview_options", "reply_parameters", "results", "button",
 }  # fmt: skip
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id"}
+_INT_FIELDS = {
+    "chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "cache_time",
+}  # fmt: skip
+# answerInlineQuery: at most 50 results, ids of 1-64 bytes, start parameters of 1-64 of these.
+INLINE_RESULTS_LIMIT = 50
+INLINE_QUERY_LIMIT = 256
+# What an inline keyboard button does: exactly one of these.
+_BUTTON_KINDS = (
+    "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
+    "copy_text",
+)  # fmt: skip
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ApiError(Exception):
@@ -128,6 +141,9 @@ class FakeBotAPI:
         self.webhook: dict[str, Any] | None = None
         self.commands: list[dict[str, Any]] = []
         self.answered: dict[str, str | None] = {}
+        # Inline query id -> the answerInlineQuery parameters (results, cache_time, button).
+        self.inline_answers: dict[str, dict[str, Any]] = {}
+        self._inline_ids = itertools.count(1)
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -286,7 +302,7 @@ class FakeBotAPI:
             "username": self.username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
 
     async def _m_getMe(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -336,6 +352,15 @@ class FakeBotAPI:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 if not button.get("text"):
                     raise ApiError(400, "Bad Request: text buttons are unallowed")
+                kinds = [k for k in _BUTTON_KINDS if k in button]
+                if len(kinds) != 1:
+                    raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                url = button.get("url")
+                if url is not None and not str(url).startswith(("https://", "http://", "tg://")):
+                    raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+                query = button.get("switch_inline_query")
+                if query is not None and len(str(query)) > INLINE_QUERY_LIMIT:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return dict(markup)
 
     def _text(self, p: dict[str, Any], key: str = "text", limit: int = MESSAGE_LIMIT) -> str:
@@ -419,6 +444,30 @@ class FakeBotAPI:
         if query_id in self.answered:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired")
         self.answered[query_id] = p.get("text")
+        return True
+
+    async def _m_answerInlineQuery(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
+        query_id = str(p["inline_query_id"])
+        if query_id in self.inline_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        results = list(p.get("results") or [])
+        if len(results) > INLINE_RESULTS_LIMIT:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        for result in results:
+            if not result.get("title"):
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            # The message it posts: HTML and length checked as sendMessage's.
+            posted = {"text": content.get("message_text"), "parse_mode": content.get("parse_mode")}
+            self._text(posted)
+            self._check_markup(result.get("reply_markup"))
+        button = p.get("button")
+        if button and not _START_PARAMETER.fullmatch(str(button.get("start_parameter", ""))):
+            raise ApiError(400, "Bad Request: START_PARAM_INVALID")
+        self.inline_answers[query_id] = dict(p)
         return True
 
     async def _m_sendChatAction(self, p: dict[str, Any], f: dict[str, bytes]) -> Any:
@@ -522,6 +571,21 @@ class FakeBotAPI:
         self._pending.append(update)
         await self._notify()
         return int(update["update_id"])
+
+    def inline_update(self, user_id: int, query: str, chat_type: str = "sender") -> dict[str, Any]:
+        """An update for `@bot <query>` typed by `user_id` in a `chat_type` chat (not queued)."""
+        inline = {
+            "id": f"iq{next(self._inline_ids)}",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+            "query": query,
+            "offset": "",
+            "chat_type": chat_type,
+        }
+        return {"inline_query": inline}
+
+    async def inline_query(self, user_id: int, query: str, chat_type: str = "sender") -> int:
+        """The user types `@bot <query>` in some chat; returns the update id."""
+        return await self.push(self.inline_update(user_id, query, chat_type))
 
     # ---- what the test looks at -------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 
-from bot.replies import Citation, DialogueState, Option, Part, Reply, Turn
+from bot.replies import Article, Citation, DialogueState, InlineAnswer, Option, Part, Reply, Turn
 
 SLOTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "team_language": (
@@ -50,6 +50,18 @@ class FakeEngine:
                 target=lambda: (gate.wait(timeout=60), done.set_result(None)), daemon=True
             ).start()
         return done
+
+    def prefetch_inline(self, query: str) -> Future[None] | None:
+        """An inline query's 'model' work: as a free-text turn's."""
+        return self.prefetch(Turn(text=query))
+
+    def inline(self, query: str) -> InlineAnswer:
+        """One result echoing the query; the card for an empty one."""
+        if not query.strip():
+            card = Reply("info", (Part("paragraph", "I help teams pick a backend framework."),))
+            recommend = Option("Get a recommendation", "menu", value="recommend")
+            return InlineAnswer((Article("card", "Advisor", "What I do", card),), recommend)
+        return InlineAnswer((Article("a1", query[:64], "An answer", _answer(query)),))
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """One turn: the new state and replies."""

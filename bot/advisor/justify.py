@@ -188,7 +188,8 @@ class Advisor:
     def _quoted(self, rule: Rule, scoring: Scoring, words: Mapping[str, str]) -> str | None:
         """'You said "..." → <the rule's passage>' when a stated need fired the rule."""
         need = scoring.by_need.get(rule.id)
-        if need is None or need not in words:
+        # A need without words (a shared pick carries need ids only) cites the article alone.
+        if need is None or not words.get(need):
             return None
         return _sentence(f'You said "{words[need]}" → {self.kb.passage(rule.source).text}')
 

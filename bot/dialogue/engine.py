@@ -3,11 +3,13 @@
 One generic form state with a `requested_slot` pointer (Rasa's formbot), slots and intents
 from intents/, the pick from knowledge/rules.yaml. Stale-button policy: a button whose step is
 older than the state's is refused ("This button has expired.") unless replaying it is
-harmless: menu, passage, chart, record, restart, cancel and the bare "Change an answer" list.
+harmless: menu, passage, chart, record, share, restart, cancel and the bare "Change an answer"
+list.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol, get_args
@@ -16,6 +18,7 @@ import numpy as np
 
 from bot.advisor import Advisor, FormStatus, Recommendation, Scorer, StatedNeed
 from bot.dialogue import answer, messages
+from bot.dialogue import inline as inline_mode
 from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
@@ -24,7 +27,7 @@ from bot.knowledge.mentions import mentioned_frameworks
 from bot.nlu import DescriptionReader, Extraction, IntentClassifier
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
-from bot.replies import Action, DialogueState, Option, Reply, Turn
+from bot.replies import Action, Article, DialogueState, InlineAnswer, Option, Reply, Turn
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -34,7 +37,7 @@ FORGOTTEN = (
     "conversation was). Nothing of it is kept."
 )
 # Buttons that are harmless to replay from an old message (see the module docstring).
-HARMLESS = frozenset({"menu", "passage", "chart", "record", "restart", "cancel"})
+HARMLESS = frozenset({"menu", "passage", "chart", "record", "share", "restart", "cancel"})
 
 
 class Retriever(Protocol):
@@ -83,6 +86,7 @@ class Engine:
         )
         self.answerer = answerer or answer.Answerer(kb, retriever, speller)
         self._compose_passage = compose_passage
+        self.share_codec = inline_mode.ShareCodec(spec, kb)
         # One handler per button action, chat command and intent: the tables are the lists.
         self.buttons: dict[Action, ButtonHandler] = {
             "answer": self._press_answer,
@@ -95,9 +99,10 @@ class Engine:
             "passage": self._press_passage,
             "chart": lambda state, _: self._chart(state),
             "record": lambda state, _: self._record(state),
+            "share": self._press_share,
         }
         self.commands: dict[str, CommandHandler] = {
-            "start": lambda state, _: (DialogueState(step=state.step + 1), [messages.welcome()]),
+            "start": self._cmd_start,
             "help": lambda state, _: (state, [messages.help_reply(), *self._pending(state)]),
             "sources": lambda state, _: (state, [messages.sources(kb), *self._pending(state)]),
             "recommend": lambda state, text: self._start_form(
@@ -195,6 +200,37 @@ class Engine:
         """
         return self._handle(state.model_copy(deep=True), turn)
 
+    def inline(self, query: str) -> InlineAnswer:
+        """An inline query's results: a shared pick, up to five cited passages, or the card."""
+        text = " ".join(query.split())[: inline_mode.QUERY_LIMIT]
+        if not text:
+            return inline_mode.card()
+        shared = self.share_codec.decode(text)
+        if shared is not None:
+            return InlineAnswer((self._shared_article(shared, text),))
+        found = self.answerer.answer(text, None, k=inline_mode.MAX_RESULTS)
+        return inline_mode.passage_articles(self.kb, found)
+
+    def prefetch_inline(self, query: str) -> Future[np.ndarray] | None:
+        """Start encoding an inline query in the model's thread; None when it needs no model."""
+        text = " ".join(query.split())[: inline_mode.QUERY_LIMIT]
+        submit = getattr(self.embedder, "prefetch", None)
+        if not text or submit is None or self.share_codec.decode(text) is not None:
+            return None
+        speller = self.answerer.speller
+        mended = speller.correct(text) if speller is not None else text
+        if mended != text:
+            submit(text)  # the answer encodes the mended text; this keeps the cache warm too
+        future: Future[np.ndarray] = submit(mended)
+        return future
+
+    def _shared_article(self, shared: inline_mode.SharedPick, query: str) -> Article:
+        needs = [StatedNeed(need, "") for need in shared.needs]
+        rec = self.advisor.recommend(shared.slots, shared.negated, needs, shared.excluded)
+        # The same pick gets the same id (<= 64 bytes), so Telegram's cache can serve it.
+        key = "pick-" + hashlib.blake2s(query.encode(), digest_size=8).hexdigest()
+        return inline_mode.pick_article(self.kb, self.spec, rec, key)
+
     # -- dispatch ----------------------------------------------------------------------------
 
     def _handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
@@ -276,6 +312,20 @@ class Engine:
             return state, [messages.info("No recommendation yet: /recommend first.")]
         return state, [messages.record(self.kb, self.spec, self._recommend(state))]
 
+    def _press_share(
+        self, state: DialogueState, option: Option
+    ) -> tuple[DialogueState, list[Reply]]:
+        """Where a Share button cannot switch to inline mode (the console): the summary itself."""
+        shared = self.share_codec.decode(option.value or "")
+        if shared is None:
+            if not state.last_pick:
+                return state, [messages.info(inline_mode.NO_PICK), *self._pending(state)]
+            shared = inline_mode.SharedPick(
+                dict(state.slots), dict(state.negated), list(state.needs), list(state.excluded)
+            )
+        article = self._shared_article(shared, option.value or "")
+        return state, [article.reply, *self._pending(state)]
+
     def _menu(self, state: DialogueState, value: str) -> tuple[DialogueState, list[Reply]]:
         if value == "recommend":
             return self._start_form(state, Extraction())
@@ -299,6 +349,30 @@ class Engine:
                 *self._pending(state),
             ]
         return handler(state, text[:MAX_TEXT])
+
+    def _cmd_start(self, state: DialogueState, payload: str) -> tuple[DialogueState, list[Reply]]:
+        """/start, or a deep link's payload: recommend, ask or compare-<a>-<b> (framework ids).
+
+        An unknown payload is a plain /start.
+        """
+        fresh = DialogueState(step=state.step + 1)
+        if payload in ("recommend", "ask", "compare"):
+            return self._menu(fresh, payload)
+        pair = self._deep_link_pair(payload)
+        if pair is not None:
+            return fresh, [messages.compare(self.kb, *pair)]
+        return fresh, [messages.welcome()]
+
+    def _deep_link_pair(self, payload: str) -> tuple[str, str] | None:
+        """The two framework ids of "compare-<a>-<b>" (ids may hold a dash: spring-boot)."""
+        rest = payload.removeprefix("compare-")
+        if rest == payload:
+            return None
+        for cut in range(1, len(rest) - 1):
+            first, second = rest[:cut], rest[cut + 1 :]
+            if rest[cut] == "-" and first in self.kb.frameworks and second in self.kb.frameworks:
+                return (first, second) if first != second else None
+        return None
 
     def _cmd_ask(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
         if not text:
@@ -450,7 +524,10 @@ class Engine:
         if before is not None:
             out.append(messages.pick_change(self.kb, before, rec.pick.id))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
-        return state, [*out, messages.recommendation(self.kb, self.spec, rec)]
+        reply = messages.recommendation(self.kb, self.spec, rec)
+        share = (inline_mode.share_option(self.share_codec.encode(state)),)
+        reply = Reply(reply.kind, reply.parts, (*reply.options, share), reply.scores)
+        return state, [*out, reply]
 
     def _skip(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         slot = state.requested_slot

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -28,6 +30,7 @@ from bot.telegram.handlers import get_routers
 from bot.telegram.handlers.commands import bot_commands
 from bot.telegram.middlewares import (
     InFlight,
+    InlineDebounce,
     RateLimitMiddleware,
     RetryRequestMiddleware,
     UpdateLogMiddleware,
@@ -62,6 +65,9 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 10.0
 # See cmd_run: how long a thread may hold the GIL while another waits for it.
 SWITCH_INTERVAL_S = 0.001
+# Inline queries wait this long for a newer one from the same user (see InlineDebounce):
+# Telegram sends one per pause in typing, and the answer to an older one is thrown away.
+INLINE_DEBOUNCE_SECONDS = 0.3
 # Start-up waits for an unreachable Bot API with this backoff (seconds), capped, forever:
 # exiting would make a supervisor restart us and reload the model every few seconds.
 START_BACKOFF = 1.0
@@ -105,18 +111,29 @@ class OutermostDispatcher(Dispatcher):
     webhooks both call: wrapping it puts `outermost` outside them all.
     """
 
-    def __init__(self, *, outermost: BaseMiddleware, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        outermost: BaseMiddleware,
+        early: Sequence[BaseMiddleware] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.outermost = outermost
+        # Inside `outermost`, still before aiogram's middlewares (and the chat's lock).
+        self.early = tuple(early)
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
-        """aiogram's feed_update, called through the outermost middleware."""
+        """aiogram's feed_update, called through the outermost and the early middlewares."""
         feed = super().feed_update
 
         async def handler(event: TelegramObject, data: dict[str, Any]) -> Any:
             return await feed(bot, update, **kwargs)
 
-        return await self.outermost(handler, update, {**self.workflow_data, **kwargs, "bot": bot})
+        chain: Any = handler
+        for middleware in reversed(self.early):
+            chain = functools.partial(middleware, chain)
+        return await self.outermost(chain, update, {**self.workflow_data, **kwargs, "bot": bot})
 
 
 def create_dispatcher(
@@ -126,6 +143,7 @@ def create_dispatcher(
     isolation: BaseEventIsolation | None = None,
     drain_seconds: float = DRAIN_SECONDS,
     inflight: InFlight | None = None,
+    inline_debounce: float = INLINE_DEBOUNCE_SECONDS,
 ) -> Dispatcher:
     """The Dispatcher with every router, the storage, per-chat isolation and the engine.
 
@@ -140,6 +158,7 @@ def create_dispatcher(
         # Outside aiogram's error middleware: the log line's duration and the "handled" mark
         # then include the error handler's apology.
         outermost=UpdateLogMiddleware(inflight),
+        early=(InlineDebounce(inline_debounce),),
         storage=storage,
         events_isolation=isolation,
         settings=settings,
@@ -154,6 +173,8 @@ def create_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.middleware(guard)
         observer.middleware(limiter)
+    # Inline queries change no state (nothing to replay) but share the user's flood budget.
+    dp.inline_query.middleware(limiter)
 
     # aiogram closes storage first on shutdown; running handlers still need it, so we drain
     # them (bounded) and close storage ourselves.

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.deep_linking import create_deep_link
 from cachetools import FIFOCache
 
 from bot.replies import Action, Option
@@ -29,6 +30,7 @@ _CODES: dict[str, str] = {
     "passage": "p",
     "chart": "g",
     "record": "d",
+    "share": "h",
 }
 _ACTIONS: dict[str, str] = {code: action for action, code in _CODES.items()}
 
@@ -121,10 +123,37 @@ def build_keyboard(
     rows: Iterable[Iterable[Option]], step: int, refs: MutableMapping[str, list[str]]
 ) -> InlineKeyboardMarkup | None:
     """The inline keyboard for a reply's option rows; None when there are no options."""
+    keyboard = [[_button(option, step, refs) for option in row] for row in rows]
+    keyboard = [row for row in keyboard if row]
+    return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None
+
+
+def _button(
+    option: Option, step: int, refs: MutableMapping[str, list[str]]
+) -> InlineKeyboardButton:
+    if option.action == "share":
+        # Opens the chat picker, then inline mode there with the share query typed in.
+        return InlineKeyboardButton(text=option.label, switch_inline_query=option.value or "")
+    return InlineKeyboardButton(text=option.label, callback_data=pack_option(option, step, refs))
+
+
+def link_keyboard(
+    rows: Iterable[Iterable[Option]], username: str | None
+) -> InlineKeyboardMarkup | None:
+    """Buttons for a message posted through inline mode: "menu" options as deep links.
+
+    Such a message lives in someone else's chat, where a callback button could only answer
+    "expired"; a link to `/start <value>` in a private chat with the bot starts that flow.
+    """
+    if not username:
+        return None
     keyboard = [
         [
-            InlineKeyboardButton(text=option.label, callback_data=pack_option(option, step, refs))
+            InlineKeyboardButton(
+                text=option.label, url=create_deep_link(username, "start", option.value)
+            )
             for option in row
+            if option.action == "menu" and option.value
         ]
         for row in rows
     ]

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 FAILED = "failed"
 # What the replay guard returns for an update the chat had applied already (skipped).
 REPLAYED = "replayed"
+# What the inline debounce returns for a query a newer one from the same user replaced.
+SUPERSEDED = "superseded"
 
 
 class InFlight:
@@ -91,7 +93,7 @@ class UpdateLogMiddleware(BaseMiddleware):
                 "unhandled"
                 if result is UNHANDLED
                 else result
-                if result in (FAILED, REPLAYED)
+                if result in (FAILED, REPLAYED, SUPERSEDED)
                 else "ok"
             )
             return result
@@ -176,7 +178,8 @@ class RateLimitMiddleware(BaseMiddleware):
 
     Registered as an inner middleware, so it sees only updates a handler accepted (group
     chatter not addressed to the bot never uses anyone's budget). A button press over the
-    limit is still answered, or its spinner would turn until Telegram gives up.
+    limit is still answered, or its spinner would turn until Telegram gives up. An inline
+    query over it goes unanswered (the client shows no results; the next query may pass).
     """
 
     # At most this many users' buckets are kept (the least recently active go first).
@@ -242,3 +245,37 @@ class RateLimitMiddleware(BaseMiddleware):
                 )
         log.info("rate limit: dropped an update from user %s (warned=%s)", key, warn)
         return None
+
+
+class InlineDebounce(BaseMiddleware):
+    """Inline queries from one user: only the newest of those `seconds` apart runs.
+
+    Telegram sends a query as the user types; each would cost a forward pass and a token of
+    the rate limit. A query waits `seconds` first and is dropped if a newer one came from the
+    same user meanwhile (the client has moved on and ignores answers to older queries). It
+    must run before aiogram takes the user's lock: behind the lock the newer query would
+    wait for the older one and could never replace it (see OutermostDispatcher.early).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        # User id -> the newest query's update id (only while a query of theirs waits).
+        self.newest: dict[int, int] = {}
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        query = event.inline_query if isinstance(event, Update) else None
+        if query is None or self.seconds <= 0:
+            return await handler(event, data)
+        assert isinstance(event, Update)
+        user = query.from_user.id
+        self.newest[user] = event.update_id
+        await asyncio.sleep(self.seconds)
+        if self.newest.get(user) != event.update_id:
+            return SUPERSEDED
+        del self.newest[user]
+        return await handler(event, data)

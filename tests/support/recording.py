@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
-from bot.replies import DialogueState, Reply, Turn
+from bot.replies import DialogueState, InlineAnswer, Reply, Turn
 
 
 class RecordingEngine:
@@ -26,6 +26,14 @@ class RecordingEngine:
     def prefetch(self, turn: Turn) -> Future[Any] | None:
         """As the real engine."""
         return self.engine.prefetch(turn)  # type: ignore[no-any-return]
+
+    def prefetch_inline(self, query: str) -> Future[Any] | None:
+        """As the real engine."""
+        return self.engine.prefetch_inline(query)  # type: ignore[no-any-return]
+
+    def inline(self, query: str) -> InlineAnswer:
+        """As the real engine."""
+        return self.engine.inline(query)  # type: ignore[no-any-return]
 
     def handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         """The real engine's turn, counted."""

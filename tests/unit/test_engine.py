@@ -138,6 +138,9 @@ def test_buttons_fit_telegram_limits(engine: Engine) -> None:
     for _ in range(8):
         for option in _all_labels(replies):
             assert len(option.label) <= 32
+            if option.action == "share":  # switch_inline_query: an inline query, 256 at most
+                assert len(option.value or "") <= 256
+                continue
             data = f"{option.action}:{option.slot or ''}:{option.value or ''}:{state.step}"
             assert len(data.encode()) <= 64
         if state.mode != "form":
@@ -150,7 +153,7 @@ def test_buttons_fit_telegram_limits(engine: Engine) -> None:
     assert rec.parts[0].text.startswith("Recommendation: ")
     assert rec.scores
     actions = {o.action for o in _all_labels([rec])}
-    assert actions == {"change", "restart", "chart", "record"}
+    assert actions == {"change", "restart", "chart", "record", "share"}
 
 
 def test_needs_model(engine: Engine) -> None:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.handlers import commands, errors, fallback, form, free_text, non_text
+from bot.telegram.handlers import (
+    commands,
+    errors,
+    fallback,
+    form,
+    free_text,
+    inline,
+    non_text,
+)
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers in match order: errors, commands, buttons, free text, non-text, stale."""
+    """Fresh routers in match order: errors, commands, buttons, free text, non-text, stale.
+
+    Inline queries reach only the inline router, wherever it stands.
+    """
     return [
         errors.create_router(),
         commands.create_router(),
@@ -16,4 +27,5 @@ def get_routers() -> list[Router]:
         free_text.create_router(),
         non_text.create_router(),
         fallback.create_router(),
+        inline.create_router(),
     ]
