@@ -21,7 +21,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Settings, storage_url_problem
 from bot.errors import UserError
 from bot.telegram.conversation import Engine
 from bot.telegram.handlers import get_routers
@@ -45,7 +45,6 @@ from bot.telegram.sending import (
 from bot.telegram.storage import (
     StorageConfigError,
     create_storage,
-    storage_url_problem,
     sweep_daily,
     sweep_now,
 )
