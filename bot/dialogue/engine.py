@@ -129,9 +129,12 @@ class Engine:
             "recommend": self._intent_recommend,
             "ask": self._intent_ask,
             "compare": self._intent_ask,
-            "out_of_scope": lambda state, _, __: (
+            "out_of_scope": lambda state, text, __: (
                 state,
-                [messages.info(OUT_OF_SCOPE), *(self._pending(state) or [messages.welcome()])],
+                [
+                    feedback.declined(messages.info(OUT_OF_SCOPE), text),
+                    *(self._pending(state) or [messages.welcome()]),
+                ],
             ),
         }
         missing = (

@@ -33,7 +33,7 @@ def _shown(answer: Answer) -> tuple[tuple[str, str], ...]:
 def with_answer(answer: Answer) -> Reply:
     """`answer`'s reply carrying what it replied to; declines are counted, never voted on."""
     if answer.kind == "decline":
-        return replace(answer.reply, asked=Asked(answer.question, declined=True))
+        return declined(answer.reply, answer.question)
     if not answer.passages:
         return answer.reply
     if answer.kind == "comparison":
@@ -60,3 +60,8 @@ def with_pick(reply: Reply, question: str) -> Reply:
             cited.setdefault(part.citation.passage_id, part.citation.section)
     asked = Asked(question, tuple(cited.items()), heading, votable=True)
     return replace(reply, asked=asked)
+
+
+def declined(reply: Reply, question: str) -> Reply:
+    """`reply` marked as declining `question` (counted in the owner's report)."""
+    return replace(reply, asked=Asked(question, declined=True))

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.handlers import commands, errors, fallback, form, free_text, non_text
+from bot.telegram.handlers import (
+    commands,
+    errors,
+    fallback,
+    feedback,
+    form,
+    free_text,
+    non_text,
+)
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers in match order: errors, commands, buttons, free text, non-text, stale."""
+    """Fresh routers in match order: errors, commands, buttons, votes, free text, other, stale."""
     return [
         errors.create_router(),
         commands.create_router(),
         form.create_router(),
+        feedback.create_router(),
         free_text.create_router(),
         non_text.create_router(),
         fallback.create_router(),
