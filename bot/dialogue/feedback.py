@@ -26,8 +26,18 @@ def topic_of(section: tuple[str, ...]) -> str:
     return " > ".join(section[:TOPIC_DEPTH])
 
 
+def _cited(reply: Reply) -> tuple[tuple[str, str], ...]:
+    """The (passage id, section) pairs a reply quotes or cites, in the order it shows them."""
+    cited: dict[str, str] = {}
+    for part in reply.parts:
+        if part.citation is not None:
+            cited.setdefault(part.citation.passage_id, part.citation.section)
+    return tuple(cited.items())
+
+
 def _shown(answer: Answer) -> tuple[tuple[str, str], ...]:
-    return tuple((p.id, p.section_label) for p in answer.passages)
+    # What the user saw: the quotes, not every hit retrieval returned (k=3, often one quoted).
+    return _cited(answer.reply) or tuple((p.id, p.section_label) for p in answer.passages)
 
 
 def with_answer(answer: Answer) -> Reply:
@@ -54,11 +64,7 @@ def _heading(reply: Reply) -> str:
 def with_pick(reply: Reply, question: str) -> Reply:
     """A recommendation reply carrying what it replied to: `question` and the cited passages."""
     heading = _heading(reply) or "Recommendation"
-    cited: dict[str, str] = {}
-    for part in reply.parts:
-        if part.citation is not None:
-            cited.setdefault(part.citation.passage_id, part.citation.section)
-    asked = Asked(question, tuple(cited.items()), heading, votable=True)
+    asked = Asked(question, _cited(reply), heading, votable=True)
     return replace(reply, asked=asked)
 
 
