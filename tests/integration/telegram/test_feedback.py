@@ -174,3 +174,38 @@ async def test_feedback_log_off_stores_nothing_and_shows_no_vote_buttons(
     done = report(storage_url)
     assert done.returncode == 0, done.stderr
     assert "nothing recorded yet" in done.stdout
+
+
+async def test_a_pick_keeps_its_other_buttons_after_a_vote(
+    bot_api: FakeBotAPI, engine: Any, storage_url: str
+) -> None:
+    harness = BotHarness(bot_api, engine, storage_url)
+    await harness.start()
+    try:
+        text = "/recommend we're three Python devs building a content-heavy site"
+        await harness.turn(bot_api.send_text(USER, text))
+        pick = next(
+            m
+            for m in reversed(bot_api.bot_messages(USER))
+            if plain(m.get("html") or "").startswith("Recommendation:")
+        )
+        votes = vote_buttons(pick)
+        assert set(votes) == {"👍", "👎"}
+        others = {b["text"] for row in pick["reply_markup"]["inline_keyboard"] for b in row} - set(
+            votes
+        )
+        assert {"Change an answer", "Start over", "Score chart"} <= others
+
+        calls = await harness.turn(bot_api.press(USER, pick["message_id"], votes["👍"]))
+        assert [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"] == [
+            THANKS
+        ]
+        left = bot_api.messages[(USER, pick["message_id"])]["reply_markup"]["inline_keyboard"]
+        assert {b["text"] for row in left for b in row} == others
+    finally:
+        await harness.stop()
+    done = report(storage_url, "--json")
+    assert done.returncode == 0, done.stderr
+    (liked,) = json.loads(done.stdout)["liked"]
+    assert liked["topic"] == "Recommendation: Django" and liked["count"] == 1
+    assert "team language: python" in liked["question"] and liked["passages"]
