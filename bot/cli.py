@@ -1,4 +1,4 @@
-"""`python -m bot`: run | chat | ask | recommend | kb | eval.
+"""`python -m bot`: run | chat | ask | recommend | kb | eval | report.
 
 Heavy imports (torch, aiogram) happen inside the subcommands that need them, so `--help` and
 `kb check` answer at once.
@@ -92,7 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print hit@1, hit@3, MRR@10 and out-of-scope accuracy for bm25, dense and "
         "hybrid retrieval on the dev and test splits, and the persona pick accuracy.",
     )
+    _add_report(sub)
     return parser
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="the owner's feedback report: declined questions, disliked answers, topics",
+        description="Read the feedback log in STORAGE_URL (a running bot's SQLite or Redis) "
+        "and print the most frequent declined questions, the disliked answers with what they "
+        "showed, and the most asked topics.",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument(
+        "--since", type=int, metavar="DAYS", help="only the last DAYS days (today counts as one)"
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="N per list (default 10)")
 
 
 # Each subcommand lives beside the code it drives and is imported only when chosen, so
@@ -104,6 +120,7 @@ COMMANDS: dict[str, str] = {
     "recommend": "bot.commands.recommend:cmd_recommend",
     "kb": "bot.commands.kb:cmd_kb",
     "eval": "bot.commands.evaluate:cmd_eval",
+    "report": "bot.commands.report:cmd_report",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,22 @@ def packaged(name: str) -> Path:
 # no whitespace. Telegram judges the rest; a custom Bot API server or an emulator may hand out
 # tokens of other shapes than @BotFather's 35-character secrets.
 _TOKEN_RE = re.compile(r"[0-9]+:\S+")
+
+
+# The storage STORAGE_URL names is opened by the Telegram adapter and read by `report`: both
+# check the URL the same way, here, before opening anything.
+def storage_url_problem(url: str) -> str | None:
+    """Why STORAGE_URL cannot be used (None when it looks right); opens nothing."""
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return (
+            None
+            if url.startswith("sqlite:///") and len(url) > 10
+            else "STORAGE_URL sqlite:/// needs a file path"
+        )
+    if scheme in ("redis", "rediss", "unix", "memory"):
+        return None
+    return f"STORAGE_URL scheme {scheme!r} is not supported (use sqlite:///path or redis://...)"
 
 
 class Settings(BaseSettings):
@@ -63,6 +80,9 @@ class Settings(BaseSettings):
     rate_limit_seconds: float = Field(default=10.0, gt=0)
     # A stored conversation is deleted this many days after its last turn (fractions allowed).
     conversation_ttl_days: float = Field(default=30.0, gt=0)
+    # Votes, declined questions and topic counts for `python -m bot report` (no user ids);
+    # FEEDBACK_LOG=off stores none of it and shows no vote buttons.
+    feedback_log: bool = True
 
     @property
     def conversation_ttl(self) -> timedelta:

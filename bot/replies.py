@@ -62,6 +62,22 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """What an answer or a pick replied to, for the feedback log (never who asked).
+
+    `passages` are the (id, section) pairs shown, best first; `topic` is what the owner's
+    report counts it under; `declined` marks a question the article does not cover; `votable`
+    asks the adapter for 👍 / 👎 buttons.
+    """
+
+    question: str
+    passages: tuple[tuple[str, str], ...] = ()
+    topic: str = ""
+    declined: bool = False
+    votable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message from the engine: parts in order, then buttons in rows."""
 
@@ -75,6 +91,8 @@ class Reply:
     breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     # For a "document": the file name an adapter sends it as, e.g. "decision-django.md".
     file_name: str = ""
+    # Set on answers, declines and picks: what the feedback log records (adapters may ignore).
+    asked: Asked | None = None
 
 
 @dataclass(frozen=True, slots=True)

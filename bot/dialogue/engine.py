@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, Protocol, get_args
 
 import numpy as np
 
 from bot.advisor import Advisor, FormStatus, Recommendation, Scorer, StatedNeed
-from bot.dialogue import answer, messages
+from bot.dialogue import answer, feedback, messages
 from bot.dialogue import inline as inline_mode
 from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
@@ -134,9 +135,12 @@ class Engine:
             "recommend": self._intent_recommend,
             "ask": self._intent_ask,
             "compare": self._intent_ask,
-            "out_of_scope": lambda state, _, __: (
+            "out_of_scope": lambda state, text, __: (
                 state,
-                [messages.info(OUT_OF_SCOPE), *(self._pending(state) or [messages.welcome()])],
+                [
+                    feedback.declined(messages.info(OUT_OF_SCOPE), text),
+                    *(self._pending(state) or [messages.welcome()]),
+                ],
             ),
         }
         missing = (
@@ -388,7 +392,8 @@ class Engine:
                 messages.info("Name two frameworks, e.g. /compare Django vs Spring Boot."),
                 *self._pending(state),
             ]
-        return state, [messages.compare(self.kb, pair[0], pair[1]), *self._pending(state)]
+        compared = replace(self.answerer.comparison(pair[0], pair[1]), question=text)
+        return state, [feedback.with_answer(compared), *self._pending(state)]
 
     # -- free text ---------------------------------------------------------------------------
 
@@ -406,7 +411,7 @@ class Engine:
             return self._change(state, meaning.slot)
         if meaning.act == "compare":
             a, b = meaning.frameworks[:2]
-            reply = self.answerer.comparison(a, b, text, meaning.vector).reply
+            reply = feedback.with_answer(self.answerer.comparison(a, b, text, meaning.vector))
             return state, [reply, *self._pending(state)]
         if meaning.act == "fill":
             if state.mode == "idle":
@@ -441,7 +446,19 @@ class Engine:
         return state, [self._answer(text, vector), *self._pending(state)]
 
     def _answer(self, text: str, vector: np.ndarray | None) -> Reply:
-        return self.answerer.answer(text, vector).reply
+        return feedback.with_answer(self.answerer.answer(text, vector))
+
+    def _pick_question(self, state: DialogueState) -> str:
+        """What a pick answered, for the feedback log: the answers and needs it was based on."""
+        said = [
+            f"{self.spec.slot(name).title}: {self.spec.slot(name).option(value).label}"
+            for name, value in state.slots.items()
+            if name in self.spec.slot_names and value in self.spec.slot(name).values
+        ]
+        said += [f"needs: {words}" for words in state.needs.values()]
+        frameworks = self.kb.frameworks
+        said += [f"not {frameworks[f].name}" for f in state.excluded if f in frameworks]
+        return "; ".join(said) or "(no answers given)"
 
     # -- the form ----------------------------------------------------------------------------
 
@@ -524,10 +541,10 @@ class Engine:
         if before is not None:
             out.append(messages.pick_change(self.kb, before, rec.pick.id))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
-        reply = messages.recommendation(self.kb, self.spec, rec)
+        pick = messages.recommendation(self.kb, self.spec, rec)
         share = (inline_mode.share_option(self.share_codec.encode(state)),)
-        reply = Reply(reply.kind, reply.parts, (*reply.options, share), reply.scores)
-        return state, [*out, reply]
+        pick = replace(pick, options=(*pick.options, share))
+        return state, [*out, feedback.with_pick(pick, self._pick_question(state))]
 
     def _skip(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         slot = state.requested_slot

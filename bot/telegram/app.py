@@ -23,8 +23,9 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Settings, storage_url_problem
 from bot.errors import UserError
+from bot.feedback import FeedbackLog, FeedbackStorageError, open_feedback_log
 from bot.telegram.conversation import Engine
 from bot.telegram.handlers import get_routers
 from bot.telegram.handlers.commands import bot_commands
@@ -48,7 +49,6 @@ from bot.telegram.sending import (
 from bot.telegram.storage import (
     StorageConfigError,
     create_storage,
-    storage_url_problem,
     sweep_daily,
     sweep_now,
 )
@@ -150,6 +150,7 @@ def create_dispatcher(
     `inflight` tracks the running updates (a fresh InFlight unless given one to watch).
     """
     inflight = inflight if inflight is not None else InFlight()
+    feedback = _feedback_log(settings)
     if isolation is None or isinstance(isolation, SimpleEventIsolation):
         isolation = SimpleEventIsolation()  # already a FIFO asyncio.Lock per chat
     else:
@@ -164,6 +165,7 @@ def create_dispatcher(
         settings=settings,
         engine=engine,
         inflight=inflight,
+        feedback=feedback,
     )
     dp.include_routers(*get_routers())
     # Inner: they see only what a handler accepted, after the chat's lock is held. A replay
@@ -197,6 +199,8 @@ def create_dispatcher(
                 "%d update(s) still running after %.0f s; stopping anyway", left, drain_seconds
             )
         await dp.fsm.close()
+        if feedback is not None:
+            await feedback.close()
 
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
@@ -257,6 +261,17 @@ async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
     finally:
         # The webhook stays registered: another replica (or the next start) keeps serving it.
         await runner.cleanup()
+
+
+def _feedback_log(settings: Settings) -> FeedbackLog | None:
+    """The feedback log in the conversations' storage; None with FEEDBACK_LOG=off."""
+    if not settings.feedback_log:
+        return None
+    try:
+        # Records live as long as conversations do (CONVERSATION_TTL_DAYS after their day).
+        return open_feedback_log(settings.resolved_storage_url(), settings.conversation_ttl)
+    except FeedbackStorageError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:

@@ -14,13 +14,15 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from aiogram.utils.chat_action import ChatActionSender
+from cachetools import FIFOCache
 from pydantic import ValidationError
 
+from bot.feedback import FeedbackLog, Shown, vote_key
 from bot.render.html import MESSAGE_LIMIT, escape_html, render_html, utf16_len
 from bot.render.markdown import render_markdown
 from bot.replies import DialogueState, Reply, Turn
 from bot.telegram.chart import render_chart
-from bot.telegram.keyboards import build_keyboard, remembered_refs
+from bot.telegram.keyboards import build_keyboard, remembered_refs, with_votes
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 STATE_KEY = "dialogue"
 REFS_KEY = "refs"  # options too long for 64 bytes of callback_data (see keyboards.RefCallback)
 QUESTION_KEY = "question"  # the pending question's message: id, html, keyboard, step
+# Answers with 👍 / 👎 buttons: key -> [question, [[passage id, section], ...], topic]. The
+# chat's own record (deleted by /forget, expiring with it), so the feedback log itself never
+# needs to know who asked; the newest MAX_VOTABLE are kept, older buttons say "expired".
+VOTES_KEY = "votes"
+MAX_VOTABLE = 16
 
 # Telegram shows "typing…" for 5 seconds; renew a little before it lapses.
 TYPING_RENEW_SECONDS = 4.5
@@ -211,14 +218,27 @@ def _editable_prefix(rendered: list[tuple[Reply, list[str], Any]]) -> int | None
 
 
 async def deliver(
-    chat: Chat, replies: list[Reply], step: int, data: dict[str, Any]
+    chat: Chat, replies: list[Reply], step: int, data: dict[str, Any], votable: bool = False
 ) -> dict[str, Any]:
-    """Send `replies` (editing the pressed question in place); return the updated FSM data."""
+    """Send `replies` (editing the pressed question in place); return the updated FSM data.
+
+    `votable`: answers and picks get 👍 / 👎 buttons (the feedback log is on).
+    """
     data = dict(data)
     refs = remembered_refs(data.get(REFS_KEY))
     old_question = data.get(QUESTION_KEY) or {}
     question = old_question
-    rendered = [(r, render_html(r), build_keyboard(r.options, step, refs)) for r in replies]
+    votes = remembered_votes(data.get(VOTES_KEY)) if votable else None
+    rendered = []
+    for reply in replies:
+        markup = build_keyboard(reply.options, step, refs)
+        asked = reply.asked
+        if votes is not None and asked is not None and asked.votable:
+            key = vote_key(asked.question, (pid for pid, _ in asked.passages))
+            votes.pop(key, None)
+            votes[key] = [asked.question, [list(p) for p in asked.passages], asked.topic]
+            markup = with_votes(markup, key)
+        rendered.append((reply, render_html(reply), markup))
     pressed = chat.pressed
     start = 0
     if pressed is not None and old_question.get("id") == pressed.message_id:
@@ -254,7 +274,49 @@ async def deliver(
         await chat.retire_keyboard(previous)
     data[REFS_KEY] = dict(refs)
     data[QUESTION_KEY] = question
+    if votes is not None:
+        data[VOTES_KEY] = dict(votes)
     return data
+
+
+def remembered_votes(stored: Any) -> FIFOCache[str, list[Any]]:
+    """A chat's votable answers (see VOTES_KEY), keeping the newest MAX_VOTABLE."""
+    votes: FIFOCache[str, list[Any]] = FIFOCache(maxsize=MAX_VOTABLE)
+    if isinstance(stored, dict):
+        votes.update(stored)
+    return votes
+
+
+def shown_for(data: dict[str, Any], key: str) -> Shown | None:
+    """What the answer named `key` showed, from the chat's data; None when forgotten."""
+    stored = data.get(VOTES_KEY)
+    entry: Any = stored.get(key) if isinstance(stored, dict) else None
+    try:
+        question, passages, topic = entry
+        return Shown(str(question), tuple((str(i), str(s)) for i, s in passages), str(topic))
+    except (TypeError, ValueError):
+        return None
+
+
+async def count_replies(feedback: FeedbackLog | None, replies: list[Reply]) -> None:
+    """Count the turn's declined questions and answered topics in the feedback log.
+
+    After the turn is saved: a crash in between loses a count rather than doubling one. A
+    failing log is an error in the log, never in the chat (the user has the answer already).
+    """
+    if feedback is None:
+        return
+    try:
+        for reply in replies:
+            asked = reply.asked
+            if asked is None:
+                continue
+            if asked.declined:
+                await feedback.declined(asked.question)
+            elif asked.topic:
+                await feedback.asked(asked.topic)
+    except Exception as exc:  # sqlite3 and redis raise their own kinds
+        log.error("could not write the feedback log (%s)", type(exc).__name__, exc_info=exc)
 
 
 def _is_chart(reply: Reply, markup: InlineKeyboardMarkup | None) -> bool:
@@ -306,14 +368,24 @@ def _question_record(
     }
 
 
-async def converse(fsm: FSMContext, engine: Engine, turn: Turn, chat: Chat) -> None:
-    """Run `turn` for the chat: engine, send, and only then save (a failed send saves nothing)."""
+async def converse(
+    fsm: FSMContext,
+    engine: Engine,
+    turn: Turn,
+    chat: Chat,
+    feedback: FeedbackLog | None = None,
+) -> None:
+    """Run `turn` for the chat: engine, send, and only then save (a failed send saves nothing).
+
+    With a `feedback` log, answers carry vote buttons and the turn's declines and topics count.
+    """
     data = await fsm.get_data()
     state = read_state(data)
     new_state, replies = await run_engine(engine, state, turn, chat)
-    data = await deliver(chat, replies, new_state.step, data)
+    data = await deliver(chat, replies, new_state.step, data, votable=feedback is not None)
     data[STATE_KEY] = new_state.model_dump(mode="json")
     await fsm.set_data(data)
+    await count_replies(feedback, replies)
 
 
 async def repeat_question(fsm: FSMContext, chat: Chat, notice: str) -> None:

@@ -159,3 +159,41 @@ def link_keyboard(
     ]
     keyboard = [row for row in keyboard if row]
     return InlineKeyboardMarkup(inline_keyboard=keyboard) if keyboard else None
+
+
+class FeedbackCallback(CallbackData, prefix="f"):
+    """A 👍 / 👎 button under an answer or a pick: the vote ("u" or "d") and what it is about.
+
+    `key` names the answer in the chat's data (see conversation.VOTES_KEY): 16 hex characters,
+    so the button is 22 bytes of the 64 and carries no user id.
+    """
+
+    key: str
+    vote: str
+
+
+VOTE_UP, VOTE_DOWN = "u", "d"
+_VOTE_BUTTONS = (("👍", VOTE_UP), ("👎", VOTE_DOWN))
+
+
+def with_votes(markup: InlineKeyboardMarkup | None, key: str) -> InlineKeyboardMarkup:
+    """`markup` with a last row of 👍 / 👎 buttons for the answer named `key`."""
+    row = [
+        InlineKeyboardButton(text=label, callback_data=FeedbackCallback(key=key, vote=v).pack())
+        for label, v in _VOTE_BUTTONS
+    ]
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, row])
+
+
+def without_votes(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """`markup` without its 👍 / 👎 buttons; None when nothing else is left."""
+    if markup is None:
+        return None
+    prefix = f"{FeedbackCallback.__prefix__}{FeedbackCallback.__separator__}"
+    rows = [
+        [b for b in row if not (b.callback_data or "").startswith(prefix)]
+        for row in markup.inline_keyboard
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

@@ -30,6 +30,8 @@ from aiogram.fsm.storage.base import (
 )
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
+from bot.config import storage_url_problem
+
 log = logging.getLogger(__name__)
 
 # The SQLite sweep runs at start-up and then this often (Redis needs none).
@@ -165,20 +167,6 @@ class SQLiteStorage(BaseStorage):
             if self._db is not None:
                 self._db.close()
                 self._db = None
-
-
-def storage_url_problem(url: str) -> str | None:
-    """Why STORAGE_URL cannot be used (None when it looks right); opens nothing."""
-    scheme = urlsplit(url).scheme
-    if scheme == "sqlite":
-        return (
-            None
-            if url.startswith("sqlite:///") and len(url) > 10
-            else ("STORAGE_URL sqlite:/// needs a file path")
-        )
-    if scheme in ("redis", "rediss", "unix", "memory"):
-        return None
-    return f"STORAGE_URL scheme {scheme!r} is not supported (use sqlite:///path or redis://...)"
 
 
 def create_storage(

@@ -29,6 +29,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "advisor": LEAVES | {"embedding", "knowledge", "form"},
     "dialogue": LEAVES | {"embedding", "knowledge", "form", "retrieval", "nlu", "advisor"},
     "render": frozenset({"replies"}),
+    # The feedback log: storage for the adapters (telegram writes, commands/report reads),
+    # below them both, so the report never loads aiogram.
+    "feedback": LEAVES,
 }
 # Adapters and tools on top: they may import any of the above (and each other).
 UNCHECKED = frozenset(

@@ -8,6 +8,7 @@ from bot.telegram.handlers import (
     commands,
     errors,
     fallback,
+    feedback,
     form,
     free_text,
     inline,
@@ -16,7 +17,7 @@ from bot.telegram.handlers import (
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers in match order: errors, commands, buttons, free text, non-text, stale.
+    """Fresh routers in match order: errors, commands, buttons, votes, free text, other, stale.
 
     Inline queries reach only the inline router, wherever it stands.
     """
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
         errors.create_router(),
         commands.create_router(),
         form.create_router(),
+        feedback.create_router(),
         free_text.create_router(),
         non_text.create_router(),
         fallback.create_router(),

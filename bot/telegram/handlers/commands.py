@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, Message
 
 from bot.dialogue.chat_commands import CHAT_COMMANDS
+from bot.feedback import FeedbackLog
 from bot.replies import DialogueState, Turn
 from bot.telegram.conversation import QUESTION_KEY, Engine, converse, deliver
 from bot.telegram.handlers.common import chat_of
@@ -26,11 +27,16 @@ def bot_commands() -> list[BotCommand]:
 
 
 async def cmd_any(
-    message: Message, command: CommandObject, state: FSMContext, engine: Engine, bot: Bot
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    engine: Engine,
+    bot: Bot,
+    feedback: FeedbackLog | None = None,
 ) -> None:
     """/start, /help, /recommend, /ask, /compare, /sources, /cancel and any other command."""
     turn = Turn(command=command.command.lower(), text=(command.args or "").strip())
-    await converse(state, engine, turn, chat_of(message, bot))
+    await converse(state, engine, turn, chat_of(message, bot), feedback)
 
 
 async def cmd_forget(

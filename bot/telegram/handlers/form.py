@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.feedback import FeedbackLog
 from bot.replies import Option, Turn
 from bot.telegram.conversation import (
     EXPIRED,
@@ -45,6 +46,7 @@ async def _press(
     state: FSMContext,
     engine: Engine,
     chat: Chat | None,
+    feedback: FeedbackLog | None = None,
 ) -> None:
     if chat is None:
         await answer_query(query, EXPIRED)
@@ -61,7 +63,7 @@ async def _press(
         slot=option.slot,
         value=option.value,
     )
-    await converse(state, engine, Turn(option=option, step=step), chat)
+    await converse(state, engine, Turn(option=option, step=step), chat, feedback)
 
 
 async def on_option(
@@ -70,6 +72,7 @@ async def on_option(
     state: FSMContext,
     engine: Engine,
     bot: Bot,
+    feedback: FeedbackLog | None = None,
 ) -> None:
     """A button that carries its option."""
     await _press(
@@ -79,6 +82,7 @@ async def on_option(
         state,
         engine,
         chat_of_query(query, bot),
+        feedback,
     )
 
 
@@ -88,6 +92,7 @@ async def on_option_ref(
     state: FSMContext,
     engine: Engine,
     bot: Bot,
+    feedback: FeedbackLog | None = None,
 ) -> None:
     """A button whose option was too long for callback_data: looked up in the chat's data."""
     refs = (await state.get_data()).get(REFS_KEY) or {}
@@ -98,6 +103,7 @@ async def on_option_ref(
         state,
         engine,
         chat_of_query(query, bot),
+        feedback,
     )
 
 

@@ -6,6 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.feedback import FeedbackLog
 from bot.replies import Turn
 from bot.telegram.conversation import Engine, converse
 from bot.telegram.handlers.common import AddressedToBot, chat_of
@@ -15,10 +16,16 @@ MAX_TEXT = 4096
 
 
 async def on_text(
-    message: Message, text: str, state: FSMContext, engine: Engine, bot: Bot
+    message: Message,
+    text: str,
+    state: FSMContext,
+    engine: Engine,
+    bot: Bot,
+    feedback: FeedbackLog | None = None,
 ) -> None:
     """Any text that is not a command."""
-    await converse(state, engine, Turn(text=text[:MAX_TEXT]), chat_of(message, bot))
+    turn = Turn(text=text[:MAX_TEXT])
+    await converse(state, engine, turn, chat_of(message, bot), feedback)
 
 
 def create_router() -> Router:
