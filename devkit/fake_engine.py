@@ -37,7 +37,7 @@ class FakeEngine:
         """Free text and /ask run 'the model'."""
         return turn.option is None and (turn.command in (None, "ask")) and bool(turn.text)
 
-    def prefetch(self, turn: Turn) -> Future[None] | None:
+    def prefetch(self, turn: Turn, state: DialogueState | None = None) -> Future[None] | None:
         """'The model' for a model turn: done at once, or when `gate` opens."""
         if not self.needs_model(turn):
             return None

@@ -157,21 +157,30 @@ class Engine:
         """True when handling `turn` runs the embedder (free text, /ask with a question)."""
         return self._model_text(turn) is not None
 
-    def prefetch(self, turn: Turn) -> Future[np.ndarray] | None:
+    def prefetch(
+        self, turn: Turn, state: DialogueState | None = None
+    ) -> Future[np.ndarray] | None:
         """Start the turn's model work without blocking; `handle` then finds the vectors cached.
 
         None when the turn needs no model, or the embedder cannot work ahead. A description's
-        clauses (for its needs) are queued with it; the future is the message's own vector.
+        clauses (for its needs) are queued with it, and with a typo mended the mended text and
+        its clauses too (free text and /ask read the mended text, /recommend the raw one): an
+        encode that missed the cache would run on the caller's thread, the event loop in
+        Telegram. `state` tells which question is pending (it changes what a clause is). The
+        future is the message's own vector.
         """
         text = self._model_text(turn)
         submit = getattr(self.embedder, "prefetch", None)
         if text is None or submit is None:
             return None
         future: Future[np.ndarray] = submit(text)
-        clauses = self.reader.to_encode(text)
-        if not clauses:
+        mended = self._mended(text)
+        texts = [text] if mended == text else [text, mended]
+        pending = state.requested_slot if state is not None and state.mode == "form" else None
+        clauses = [c for t in texts for c in self.reader.to_encode(t, pending)]
+        rest = [submit(t) for t in [*texts[1:], *clauses]]
+        if not rest:
             return future
-        rest = [submit(c) for c in clauses]
         both: Future[np.ndarray] = Future()
 
         def settle(_: Future[np.ndarray]) -> None:
@@ -185,6 +194,10 @@ class Engine:
         for f in (future, *rest):
             f.add_done_callback(settle)
         return both
+
+    def _mended(self, text: str) -> str:
+        speller = self.answerer.speller
+        return speller.correct(text) if speller is not None else text
 
     def _model_text(self, turn: Turn) -> str | None:
         """The text `handle` embeds for `turn`, or None when it embeds nothing."""
@@ -221,8 +234,7 @@ class Engine:
         submit = getattr(self.embedder, "prefetch", None)
         if not text or submit is None or self.share_codec.decode(text) is not None:
             return None
-        speller = self.answerer.speller
-        mended = speller.correct(text) if speller is not None else text
+        mended = self._mended(text)
         if mended != text:
             submit(text)  # the answer encodes the mended text; this keeps the cache warm too
         future: Future[np.ndarray] = submit(mended)

@@ -61,7 +61,7 @@ class Engine(Protocol):
         """True when the turn runs the embedding model (keep it off the event loop)."""
         ...
 
-    def prefetch(self, turn: Turn) -> Future[Any] | None:
+    def prefetch(self, turn: Turn, state: DialogueState | None = None) -> Future[Any] | None:
         """Start the turn's model work in another thread; None when it cannot."""
         ...
 
@@ -184,7 +184,7 @@ async def run_engine(
     """engine.handle on the loop, once the model's share of the turn is done in its thread."""
     # A copy: the stored state must stay as it was if this step fails half-way.
     state = state.model_copy(deep=True)
-    pending = engine.prefetch(turn)
+    pending = engine.prefetch(turn, state)
     if pending is None and not engine.needs_model(turn):
         # Buttons and slot answers cost about a millisecond: they never queue behind the model.
         return engine.handle(state, turn)

@@ -23,9 +23,9 @@ class RecordingEngine:
         """As the real engine."""
         return bool(self.engine.needs_model(turn))
 
-    def prefetch(self, turn: Turn) -> Future[Any] | None:
+    def prefetch(self, turn: Turn, state: DialogueState | None = None) -> Future[Any] | None:
         """As the real engine."""
-        return self.engine.prefetch(turn)  # type: ignore[no-any-return]
+        return self.engine.prefetch(turn, state)  # type: ignore[no-any-return]
 
     def prefetch_inline(self, query: str) -> Future[Any] | None:
         """As the real engine."""

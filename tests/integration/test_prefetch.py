@@ -1,0 +1,75 @@
+"""After `Engine.prefetch`, handling the turn runs no forward pass of the model.
+
+In Telegram the turn runs on the event loop once its prefetch is done: a vector the prefetch
+missed (a mended typo, a description's clause read with the pending question) was encoded
+there, holding every chat for the length of a forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.replies import DialogueState, Turn
+
+pytestmark = pytest.mark.model
+
+
+class CountingModel:
+    """The real model, counting the texts each forward pass carries."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return self.inner.encode(texts)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def counted(embedder: Any) -> tuple[Any, CountingModel]:
+    """A fresh engine (its own empty query cache) whose model counts what it encodes."""
+    from bot.config import Settings
+    from bot.wiring import build_engine
+
+    engine = build_engine(Settings(_env_file=None))  # type: ignore[call-arg]
+    model = CountingModel(engine.embedder.inner)
+    engine.embedder.inner = model
+    return engine, model
+
+
+FORM = DialogueState(mode="form", requested_slot="team_size", slots={"team_language": "python"})
+
+TURNS = [
+    (Turn(text="is djnago good for a content heavy site?"), DialogueState()),
+    (Turn(text="sprng boot startup lag on lambda, how bad?"), DialogueState()),
+    (Turn(text="djnago vs fastpi for an internal tool"), DialogueState()),
+    (
+        Turn(text="we're five pyhton devs, our functions must wake up instantly"),
+        DialogueState(),
+    ),
+    (Turn(text="about five people, and it has to squeeze every core"), FORM),
+    (Turn(text="is nodejs ok for video encoding?", command="ask"), DialogueState()),
+    (
+        Turn(text="typescrpt team, opinionated layout, injected services", command="recommend"),
+        DialogueState(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("turn", "state"), TURNS, ids=[t.text[:30] for t, _ in TURNS])
+def test_a_prefetched_turn_encodes_nothing_more(
+    counted: tuple[Any, CountingModel], turn: Turn, state: DialogueState
+) -> None:
+    engine, model = counted
+    future = engine.prefetch(turn, state)
+    assert future is not None
+    future.result(timeout=60)
+    model.texts.clear()
+    engine.handle(state, turn)
+    assert model.texts == []
