@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from bot.dialogue.answer_line import answer_line
+from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
 from bot.knowledge.mentions import compared_pair
 from bot.replies import Citation, Option, Part, Reply
@@ -234,9 +234,40 @@ class Answerer:
             # And only when the question says more than the two names ("django vs spring").
             if self._has_topic(question) and (not others or scores[0] - max(others) >= ROW_MARGIN):
                 line = self._row_line(shown[0], first, second)
+            if line is None and self._has_topic(question):
+                line = self._side_line(question, shown, scores, first, second)
         if line:
             reply = Reply(reply.kind, (Part("paragraph", line), *reply.parts), reply.options)
         return Answer(question, reply, "comparison", True, shown, scores, line)
+
+    def _side_line(
+        self,
+        question: str,
+        shown: tuple[Passage, ...],
+        scores: tuple[float, ...],
+        first: str,
+        second: str,
+    ) -> str | None:
+        """The line when the best passage speaks for one side only and leads the other's best.
+
+        On dev, "node or django for content" ranked Django's content bullet first by 0.1 and
+        said nothing: only a row could be read out.
+        """
+        sides = [f for f in (first, second) if f in shown[0].frameworks]
+        if len(sides) != 1:
+            return None
+        side, other = sides[0], second if sides[0] == first else first
+        rival = max(
+            (
+                s
+                for p, s in zip(shown, scores, strict=True)
+                if other in p.frameworks and side not in p.frameworks
+            ),
+            default=0.0,
+        )
+        if scores[0] - rival < ROW_MARGIN:
+            return None
+        return side_line(question, shown[0], self.kb, side)
 
     def _has_topic(self, question: str) -> bool:
         """Whether `question` says anything beyond naming frameworks to compare."""

@@ -110,3 +110,17 @@ def answer_line(
         verdict = "No" if negative else "Yes"
         return f"{verdict}: the article says {_said(best)}."
     return "The article doesn't settle this directly; here is what it says:"
+
+
+def side_line(question: str, best: Passage, kb: KnowledgeBase, side: str) -> str | None:
+    """A comparison's line when its best passage is a strength of one side (None: it isn't).
+
+    "Node or Django for a content-heavy site?" -> "Django: the article says excellent for
+    content-heavy, data-driven products." Never for a question about a weakness ("which is
+    worse at ..."): a strength cannot answer it.
+    """
+    if best.kind != "bullet" or best.role not in ("strength", "heuristic", "underrated"):
+        return None
+    if _NEGATIVE.search(question) or _NOT.search(best.text):
+        return None
+    return f"{kb.frameworks[side].name}: the article says {_said(best)}."

@@ -271,8 +271,8 @@ def _record_sources(kb: KnowledgeBase, parts: list[Part]) -> list[Part]:
     return out
 
 
-def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
-    """Passage ids where a framework wins, and its watch-outs."""
+def _wins(kb: KnowledgeBase, fid: str, other: str | None = None) -> tuple[list[str], list[str]]:
+    """Passage ids where a framework wins, and its watch-outs; those naming `other` first."""
     framework = kb.frameworks[fid]
     home = kb.passage(framework.source).section
     wins, watch = [], []
@@ -284,7 +284,33 @@ def _wins(kb: KnowledgeBase, fid: str) -> tuple[list[str], list[str]]:
                 watch.append(p.id)
         elif fid in p.frameworks or p.id == framework.source:
             wins.append(p.id)
+    if other is not None:
+        # A bullet that speaks of both ("NestJS ... Closer to Spring's feel") is the article's
+        # own word on the pair; in article order it came fifth of NestJS's and was cut. A
+        # bullet on all the table's columns ("All three are production-grade") is not.
+        every = set(kb.table.columns)
+
+        def pairs(pid: str) -> bool:
+            named = set(kb.passage(pid).frameworks)
+            return other in named and not every <= named
+
+        # It goes under the framework it speaks of first (FastAPI's bullet names Django too).
+        wins = [p for p in wins if not (pairs(p) and kb.passage(p).frameworks[0] == other)]
+        wins.sort(key=lambda pid: not pairs(pid))
     return wins, watch
+
+
+def _compared_wins(kb: KnowledgeBase, first: str, second: str) -> list[tuple[str, list[str]]]:
+    """Each framework's wins (at most 4) and watch-outs, a passage shown once only."""
+    out: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
+    for fid, other in ((first, second), (second, first)):
+        wins, watch = _wins(kb, fid, other)
+        wins = [p for p in wins if p not in seen][:4]
+        watch = [p for p in watch if p not in seen]
+        seen.update(wins + watch)
+        out += [(fid, wins), (fid, watch)]
+    return out
 
 
 def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
@@ -294,9 +320,8 @@ def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
     for row in kb.table.rows:
         out.append(row.passage)
         out += [f"{row.passage}.{c}" for c in columns if c and f"{row.passage}.{c}" in kb.by_id]
-    for fid in (first, second):
-        wins, watch = _wins(kb, fid)
-        out += [p for p in wins[:4] + watch if p not in out]
+    for _, ids in _compared_wins(kb, first, second):
+        out += [p for p in ids if p not in out]
     return out
 
 
@@ -346,12 +371,14 @@ def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
                 cite(kb, kb.table.rows[0].passage.rsplit(".", 1)[0]),
             )
         )
-    for fw in (a, b):
-        wins, watch = _wins(kb, fw.id)
-        parts.append(Part("paragraph", f"Where {fw.name} wins:"))
-        parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in wins[:4]]
+    listed = _compared_wins(kb, first, second)
+    for (fid, wins), (_, watch) in zip(listed[::2], listed[1::2], strict=True):
+        name = kb.frameworks[fid].name
+        if wins:
+            parts.append(Part("paragraph", f"Where {name} wins:"))
+            parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in wins]
         if watch:
-            parts.append(Part("paragraph", f"Watch out with {fw.name}:"))
+            parts.append(Part("paragraph", f"Watch out with {name}:"))
             parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in watch]
     return Reply("comparison", tuple(parts), MENU[:1])
 

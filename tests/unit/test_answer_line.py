@@ -47,3 +47,28 @@ def test_other_questions_get_no_line(kb, question) -> None:
 def test_sections_and_rows_get_no_line(kb) -> None:
     assert answer_line("is django good?", kb.passage("wins.django"), kb, ("django",)) is None
     assert answer_line("is node hiring huge?", kb.passage("glance.hiring"), kb, ("node",)) is None
+
+
+def test_a_comparison_reads_out_a_strength_of_one_side(kb) -> None:
+    from bot.dialogue.answer_line import side_line
+
+    best = kb.passage("wins.django.content")
+    line = side_line("node or django for a site full of articles", best, kb, "django")
+    assert line == "Django: the article says excellent for content-heavy, data-driven products."
+    # A weakness is never answered from a strength; a watch-out is not a strength.
+    assert side_line("node or django: which is worse for articles", best, kb, "django") is None
+    cpu = kb.passage("wins.node.watch.cpu")
+    assert side_line("node or django for number crunching", cpu, kb, "node") is None
+
+
+def test_a_comparison_shows_first_what_the_article_says_of_both(kb) -> None:
+    from bot.dialogue.messages import compare, compared_passages
+
+    ids = compared_passages(kb, "nestjs", "spring-boot")
+    assert "underrated.nestjs" in ids and len(ids) == len(set(ids))
+    bullets = [p.citation.passage_id for p in compare(kb, "nestjs", "spring-boot").parts
+               if p.style == "bullet" and p.citation]  # fmt: skip
+    assert bullets[0] == "underrated.nestjs" and bullets.count("underrated.nestjs") == 1
+    # "All three are production-grade" speaks of every column: not a word on the pair.
+    cited = {p.citation.passage_id for p in compare(kb, "node", "django").parts if p.citation}
+    assert not any(pid.startswith("bottom-line") for pid in cited)
