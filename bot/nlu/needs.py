@@ -74,9 +74,11 @@ _CLAUSE = re.compile(
     r"|,\s+(?=(?:we|our|it|they|the|and)\b)",
     re.IGNORECASE,
 )
+# Every "n't" form ("haven't", "didn't", "couldn't" were missed, so "we haven't picked a
+# framework yet" was compared with positive phrasings only), with either apostrophe.
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|without|nor|cannot|can't|cant|don't|dont|doesn't|won't|isn't|aren't|"
-    r"shouldn't|mustn't|avoid|refuse)\b",
+    r"\b(?:not|no|never|without|nor|cannot|cant|dont|doesnt|wont|isnt|arent|avoid|refuse|"
+    r"\w+n['\u2019]t)\b",
     re.IGNORECASE,
 )
 

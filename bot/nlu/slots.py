@@ -143,6 +143,10 @@ _WEAK_BEFORE = re.compile(
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
+# Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
+# with an apostrophe ("i'm the only developer") are missed. One character for one, so the
+# spans found in the translated text are the original's.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 # Between these a quoted "from" span may join two phrases ("poetry and pytest").
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
 
@@ -307,6 +311,7 @@ class SlotExtractor:
 
     def extract(self, text: str, pending: str | None = None) -> Extraction:
         """Slot values in `text`; `pending` (the slot being asked) also accepts short answers."""
+        original, text = text, text.translate(_APOSTROPHES)
         candidates: list[SlotMatch] = []
         patterns = list(self._global)
         if pending in self._pending:
@@ -375,7 +380,7 @@ class SlotExtractor:
             slot = self.spec.slot(slot_name)
             value, support = _decide(slot, matches)
             out.values[slot_name] = value
-            out.said[slot_name] = _quote(text, support)
+            out.said[slot_name] = _quote(original, support)
         for slot_name in list(out.negated):
             kept_values = [v for v in out.negated[slot_name] if v != out.values.get(slot_name)]
             if kept_values:
