@@ -131,13 +131,22 @@ _NEGATING_PHRASES = re.compile(
 )
 # Words before a phrase (same clause) that put it in the past or in someone else's mouth.
 _WEAK_BEFORE = re.compile(
-    r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|ex-|former(?:ly)?|"
+    r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|formerly|"
     r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
     r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
-    # someone else's code or team: the old system, another team, a vendor, the client
-    r"legacy|old\s+(?:system|app|code|stack|platform)|previous|inherited|another\s+team|"
+    # someone else's team: another team, a vendor, the client
+    r"another\s+team|"
     r"other\s+teams?|(?:the|our)\s+(?:data|ml|analytics|mobile|ios|android|qa|ops)\s+team|"
     r"vendor|contractor|agency|client's|partner's)\b",
+    re.IGNORECASE,
+)
+# Words that put only what they qualify in the past: "ex-Rails devs", "the legacy app is in
+# Java", "we inherited a PHP codebase". Up to three words may follow them; further on, or
+# after "now", "will", the clause speaks of the present ("our ex-Rails devs will build an
+# online shop" is a shop, "our former Java devs now write Go" a Go team).
+_WEAK_NEAR = re.compile(
+    r"(?:\bex-|\b(?:former|previous|legacy|inherited|old\s+(?:system|app|code|stack|platform)))"
+    r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
     re.IGNORECASE,
 )
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
@@ -465,4 +474,8 @@ def _in_question(text: str, start: int) -> bool:
 
 def _is_weak(text: str, start: int, end: int) -> bool:
     clause = _CLAUSE_BREAK.split(text[:start])[-1]
-    return bool(_WEAK_BEFORE.search(clause[-40:])) or bool(_WEAK_AFTER.match(text[end:]))
+    return (
+        bool(_WEAK_BEFORE.search(clause[-40:]))
+        or bool(_WEAK_NEAR.search(clause[-60:]))
+        or bool(_WEAK_AFTER.match(text[end:]))
+    )

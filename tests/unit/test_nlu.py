@@ -118,6 +118,19 @@ def test_everyday_words_and_ordinary_nouns(extractor: SlotExtractor) -> None:
     assert extractor.extract("our Android folks").values == {"team_language": "jvm"}
 
 
+def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExtractor) -> None:
+    # "ex-" puts the Rails devs in the past, not the shop they will build.
+    got = extractor.extract("our ex-Rails devs will build an online shop")
+    assert got.values["workload"] == "content"
+    # "now" brings the clause back to the present: a Go team that once wrote Java.
+    assert extractor.extract("our former Java developers now write Go").values == {
+        "team_language": "go"
+    }
+    assert extractor.extract("the legacy app is in Java, we are Python people").values == {
+        "team_language": "python"
+    }
+
+
 def test_frameworks_ruled_out_by_name(repo) -> None:
     from bot.knowledge import load_knowledge
 
