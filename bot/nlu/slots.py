@@ -149,6 +149,14 @@ _WEAK_NEAR = re.compile(
     r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
     re.IGNORECASE,
 )
+# What the team can do, not what it wants: "all of us very comfortable with type hints".
+_SKILL_BEFORE = re.compile(
+    r"\b(?:(?:comfortable|familiar|experienced|fluent|proficient|skilled|at\s+home)\s+"
+    r"(?:with|in)|experience\s+(?:with|in))\s+(?:[\w.#+/'-]+[\s,]+){0,4}$",
+    re.IGNORECASE,
+)
+# A skill reaches across "and" and commas ("experience with monitoring and tracing").
+_SENTENCE_PART = re.compile(r"[.;:!?()]|\bbut\b", re.IGNORECASE)
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
@@ -368,8 +376,11 @@ class SlotExtractor:
             negated = negation
             if match.strength < DIRECT and _in_question(text, match.start):
                 continue  # "does Django have an admin?" asks about Django, says nothing of us
+            slot = self.spec.slot(match.slot)
+            if slot.wish and _SKILL_BEFORE.search(_SENTENCE_PART.split(text[: match.start])[-1]):
+                continue  # "comfortable with type hints" is a skill, not a priority
             weak = _is_weak(text, match.start, match.end)
-            if weak and not self.spec.slot(match.slot).background:
+            if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload
             strength = match.strength * (0.5 if weak else 1)
             kept = SlotMatch(

@@ -131,6 +131,16 @@ def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExt
     }
 
 
+def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
+    # The priority slot is a wish (intents/slots.yaml `wish: true`): what a team is
+    # comfortable with says what it can do; the language still counts.
+    got = extractor.extract("we're all very comfortable with type hints and asyncio")
+    assert got.values == {"team_language": "python"}
+    assert extractor.extract("we have experience with monitoring and tracing").values == {}
+    got = extractor.extract("we have experience with Django but type safety matters most")
+    assert got.values["priority"] == "typing"
+
+
 def test_frameworks_ruled_out_by_name(repo) -> None:
     from bot.knowledge import load_knowledge
 
