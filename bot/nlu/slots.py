@@ -131,7 +131,7 @@ _NEGATING_PHRASES = re.compile(
 )
 # Words before a phrase (same clause) that put it in the past or in someone else's mouth.
 _WEAK_BEFORE = re.compile(
-    r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|formerly|"
+    r"\b(?:used\s+to|came\s+(?:up\s+|over\s+)?(?:from|through)|coming\s+(?:over\s+)?from|formerly|"
     r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
     r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
     # someone else's team: another team, a vendor, the client
