@@ -72,6 +72,8 @@ class Slot:
     group_nouns: tuple[str, ...] = ()
     # True when a past mention counts ("came from a Java shop" says what the team knows).
     background: bool = False
+    # True when the slot is a wish: a skill ("comfortable with type hints") states none.
+    wish: bool = False
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -203,6 +205,7 @@ def _slot(node: Node) -> Slot:
         others=_texts(node.get("others")),
         group_nouns=_texts(node.get("group_nouns")),
         background=bool(node.get("background") and node.require("background").plain()),
+        wish=bool(node.get("wish") and node.require("wish").plain()),
     )
 
 

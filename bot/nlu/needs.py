@@ -74,9 +74,11 @@ _CLAUSE = re.compile(
     r"|,\s+(?=(?:we|our|it|they|the|and)\b)",
     re.IGNORECASE,
 )
+# Every "n't" form ("haven't", "didn't", "couldn't" were missed, so "we haven't picked a
+# framework yet" was compared with positive phrasings only), with either apostrophe.
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|without|nor|cannot|can't|cant|don't|dont|doesn't|won't|isn't|aren't|"
-    r"shouldn't|mustn't|avoid|refuse)\b",
+    r"\b(?:not|no|never|without|nor|cannot|cant|dont|doesnt|wont|isnt|arent|avoid|refuse|"
+    r"\w+n['\u2019]t)\b",
     re.IGNORECASE,
 )
 
@@ -134,8 +136,27 @@ def clauses(text: str) -> list[str]:
     return [text[a:b] for a, b in clause_spans(text)]
 
 
-def _negative(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+# Negations that are the requirement itself, not a refusal: "with no visible delay", "must
+# not wait for a warm-up", "can't afford outages". A clause whose every negation is one of
+# these says what it needs either way round, so it is compared with phrasings of both
+# polarities ("players see each other's moves immediately").
+_REQUIREMENT = re.compile(
+    r"\b(?:with\s+(?:\w+\s+)?no|without|(?:must|should|can|cannot|can't|cant|has\s+to|have\s+to|"
+    r"needs?\s+to)\s+(?:not|never)|mustn't|shouldn't|can(?:no|')t\s+afford|"
+    r"no\s+(?:\w+\s+)?(?:delay|lag|waiting|wait|refresh(?:ing)?|reload(?:ing)?|downtime|"
+    r"warm-?up))\b",
+    re.IGNORECASE,
+)
+POSITIVE, EITHER, NEGATIVE = 1, 0, -1
+
+
+def _polarity(text: str) -> int:
+    """NEGATIVE when `text` refuses or denies something, EITHER when its only negations are
+    part of a requirement (see _REQUIREMENT), POSITIVE otherwise."""
+    text = text.replace("\u2019", "'")
+    if not _NEGATION.search(text):
+        return POSITIVE
+    return EITHER if not _NEGATION.search(_REQUIREMENT.sub(" ", text)) else NEGATIVE
 
 
 class NeedDetector:
@@ -193,7 +214,7 @@ class NeedDetector:
         texts = [self._mask(t) for t in texts]
         self.phrasings = tuple(texts)
         self._owners = np.array(owners, dtype=np.int64)
-        self._negative = np.array([_negative(t) for t in texts], dtype=bool)
+        self._polarity = np.array([_polarity(t) for t in texts], dtype=np.int8)
         self._cache_dir = cache_dir
         self._loaded: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -285,8 +306,11 @@ class NeedDetector:
         out = []
         for part, sim in zip(parts, sims, strict=True):
             # "we don't need an admin" must not state the need for one: a clause and a
-            # phrasing agree on negation or are not compared.
-            row = np.where(self._negative == _negative(part), sim, -1.0)
+            # phrasing agree on negation or are not compared, unless one of them only
+            # negates inside a requirement ("with no delay").
+            polarity = _polarity(part)
+            same = (self._polarity == polarity) | (self._polarity == EITHER) | (polarity == EITHER)
+            row = np.where(same, sim, -1.0)
             n = len(self.need_ids)
             best = np.full(n + 1 + len(self.meaning_ids), -1.0)
             np.maximum.at(best, self._owners, row)

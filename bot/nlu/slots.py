@@ -131,18 +131,39 @@ _NEGATING_PHRASES = re.compile(
 )
 # Words before a phrase (same clause) that put it in the past or in someone else's mouth.
 _WEAK_BEFORE = re.compile(
-    r"\b(?:used\s+to|came\s+(?:up\s+)?(?:from|through)|coming\s+from|ex-|former(?:ly)?|"
+    r"\b(?:used\s+to|came\s+(?:up\s+|over\s+)?(?:from|through)|coming\s+(?:over\s+)?from|formerly|"
     r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
     r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
-    # someone else's code or team: the old system, another team, a vendor, the client
-    r"legacy|old\s+(?:system|app|code|stack|platform)|previous|inherited|another\s+team|"
+    # someone else's team: another team, a vendor, the client
+    r"another\s+team|"
     r"other\s+teams?|(?:the|our)\s+(?:data|ml|analytics|mobile|ios|android|qa|ops)\s+team|"
     r"vendor|contractor|agency|client's|partner's)\b",
     re.IGNORECASE,
 )
+# Words that put only what they qualify in the past: "ex-Rails devs", "the legacy app is in
+# Java", "we inherited a PHP codebase". Up to three words may follow them; further on, or
+# after "now", "will", the clause speaks of the present ("our ex-Rails devs will build an
+# online shop" is a shop, "our former Java devs now write Go" a Go team).
+_WEAK_NEAR = re.compile(
+    r"(?:\bex-|\b(?:former|previous|legacy|inherited|old\s+(?:system|app|code|stack|platform)))"
+    r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
+    re.IGNORECASE,
+)
+# What the team can do, not what it wants: "all of us very comfortable with type hints".
+_SKILL_BEFORE = re.compile(
+    r"\b(?:(?:comfortable|familiar|experienced|fluent|proficient|skilled|at\s+home)\s+"
+    r"(?:with|in)|experience\s+(?:with|in))\s+(?:[\w.#+/'-]+[\s,]+){0,4}$",
+    re.IGNORECASE,
+)
+# A skill reaches across "and" and commas ("experience with monitoring and tracing").
+_SENTENCE_PART = re.compile(r"[.;:!?()]|\bbut\b", re.IGNORECASE)
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
+# Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
+# with an apostrophe ("i'm the only developer") are missed. One character for one, so the
+# spans found in the translated text are the original's.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 # Between these a quoted "from" span may join two phrases ("poetry and pytest").
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
 
@@ -307,6 +328,7 @@ class SlotExtractor:
 
     def extract(self, text: str, pending: str | None = None) -> Extraction:
         """Slot values in `text`; `pending` (the slot being asked) also accepts short answers."""
+        original, text = text, text.translate(_APOSTROPHES)
         candidates: list[SlotMatch] = []
         patterns = list(self._global)
         if pending in self._pending:
@@ -354,8 +376,11 @@ class SlotExtractor:
             negated = negation
             if match.strength < DIRECT and _in_question(text, match.start):
                 continue  # "does Django have an admin?" asks about Django, says nothing of us
+            slot = self.spec.slot(match.slot)
+            if slot.wish and _SKILL_BEFORE.search(_SENTENCE_PART.split(text[: match.start])[-1]):
+                continue  # "comfortable with type hints" is a skill, not a priority
             weak = _is_weak(text, match.start, match.end)
-            if weak and not self.spec.slot(match.slot).background:
+            if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload
             strength = match.strength * (0.5 if weak else 1)
             kept = SlotMatch(
@@ -375,7 +400,7 @@ class SlotExtractor:
             slot = self.spec.slot(slot_name)
             value, support = _decide(slot, matches)
             out.values[slot_name] = value
-            out.said[slot_name] = _quote(text, support)
+            out.said[slot_name] = _quote(original, support)
         for slot_name in list(out.negated):
             kept_values = [v for v in out.negated[slot_name] if v != out.values.get(slot_name)]
             if kept_values:
@@ -460,4 +485,8 @@ def _in_question(text: str, start: int) -> bool:
 
 def _is_weak(text: str, start: int, end: int) -> bool:
     clause = _CLAUSE_BREAK.split(text[:start])[-1]
-    return bool(_WEAK_BEFORE.search(clause[-40:])) or bool(_WEAK_AFTER.match(text[end:]))
+    return (
+        bool(_WEAK_BEFORE.search(clause[-40:]))
+        or bool(_WEAK_NEAR.search(clause[-60:]))
+        or bool(_WEAK_AFTER.match(text[end:]))
+    )

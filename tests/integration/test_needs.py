@@ -63,10 +63,33 @@ def test_every_heuristic_and_underrated_option_is_reachable(
         "Java shop with a dozen engineers, we run on Kubernetes",
         "we don't need an admin",
         "sorry for the long message, the coffee machine is broken again",
+        # Any "n't" form, either apostrophe, is a negation: compared with negated chatter.
+        "we haven\u2019t chosen a stack yet",
     ],
 )
 def test_facts_and_chatter_state_no_need(reader, text) -> None:
     assert reader.read(text).needs == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        # A negation that is the requirement itself states the need, not its refusal.
+        (
+            "everyone in the game has to see the other players' actions with no noticeable lag",
+            "realtime",
+        ),
+        ("we can't afford slow boots", "fast-startup"),
+    ],
+)
+def test_a_negation_inside_a_requirement_still_states_it(reader, text, need) -> None:
+    assert need in [n.need for n in reader.read(text).needs]
+
+
+@pytest.mark.model
+def test_a_refusal_states_no_need(reader) -> None:
+    assert "realtime" not in [n.need for n in reader.read("we don't need real-time updates").needs]
 
 
 @pytest.mark.model

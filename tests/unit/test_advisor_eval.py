@@ -15,11 +15,12 @@ def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
     # 0.99 / 0.97 / 1.00 with cue families, team skills first, exclusions and needs (issue 13);
     # 1.00 / 0.975 / 0.995 on 150 personas and 130 utterances (one miss allowed: model noise);
     # 1.00 / 0.972 / 0.972 on 142 utterances (12 paraphrases naming no cue) with slot values
-    # read by meaning too (lexically those were P 0.971, R 0.948).
+    # read by meaning too (lexically those were P 0.971, R 0.948);
+    # 1.00 / 0.972 / 0.976 with more everyday `means` phrasings per value.
     scores = evaluate(Settings(_env_file=None), embedder=embedder)  # type: ignore[call-arg]
     assert scores.personas >= 150
     assert scores.accuracy >= 0.99, scores.misses
-    assert scores.precision >= 0.97 and scores.recall >= 0.97, scores.misses
+    assert scores.precision >= 0.97 and scores.recall >= 0.975, scores.misses
 
 
 @pytest.mark.model
@@ -28,10 +29,13 @@ def test_need_detection_on_the_dev_statements(embedder) -> None:
     # P 0.904, R 0.734 with more phrasings per need (a trade: test personas 89.1% -> 90.9%);
     # R 0.719 once "validation" stopped being a typing synonym (it no longer masks a clause);
     # P 0.882, R 0.703 with the "unopinionated" need (test personas 90.9% -> 91.8%);
-    # P 0.902, R 0.719 once every phrase the slots read is left out of the clauses.
+    # P 0.902, R 0.719 once every phrase the slots read is left out of the clauses;
+    # P 0.930, R 0.828 with 6-8 more phrasings per need (symptoms, informal, negated);
+    # P 0.946 with every "n't" form a negation; P 0.965, R 0.859 once a negation inside a
+    # requirement ("with no delay") is compared with phrasings of both polarities.
     scores = evaluate_needs(Settings(_env_file=None), "dev", embedder)  # type: ignore[call-arg]
     assert scores.statements >= 80
-    assert scores.precision >= 0.90 and scores.recall >= 0.71, scores.misses
+    assert scores.precision >= 0.96 and scores.recall >= 0.85, scores.misses
 
 
 @pytest.mark.model

@@ -95,6 +95,52 @@ def test_negation_scope(extractor: SlotExtractor) -> None:
     assert extractor.extract("Rust is off the table").negated == {"team_language": ["rust"]}
 
 
+def test_curly_apostrophes_read_like_straight_ones(extractor: SlotExtractor) -> None:
+    # Phone keyboards type U+2019: "don’t" must negate and "I’m" must match its phrase.
+    got = extractor.extract("we don\u2019t want Java, I\u2019m the only developer")
+    assert got.negated == {"team_language": ["jvm"]}
+    assert got.values == {"team_size": "solo"}
+    # The words quoted back are the user's own, apostrophe included.
+    assert got.said["team_size"] == "I\u2019m the only developer"
+
+
+def test_everyday_words_and_ordinary_nouns(extractor: SlotExtractor) -> None:
+    # Tool forms name a language; the ordinary words inside them do not.
+    assert extractor.extract("cargo build and clippy").values == {"team_language": "rust"}
+    assert extractor.extract("we track cargo for shipping firms").values == {}
+    assert extractor.extract("ready before the Black Friday rush").values == {}
+    # A lifespan said as a duration to come, not one in the past.
+    assert extractor.extract("it only has to last a few months").values == {
+        "lifespan": "prototype"
+    }
+    assert "lifespan" not in extractor.extract("we've used Django for 6 months").values
+    # The people a team came from.
+    assert extractor.extract("our Android folks").values == {"team_language": "jvm"}
+
+
+def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExtractor) -> None:
+    # "ex-" puts the Rails devs in the past, not the shop they will build.
+    got = extractor.extract("our ex-Rails devs will build an online shop")
+    assert got.values["workload"] == "content"
+    # "now" brings the clause back to the present: a Go team that once wrote Java.
+    assert extractor.extract("our former Java developers now write Go").values == {
+        "team_language": "go"
+    }
+    assert extractor.extract("the legacy app is in Java, we are Python people").values == {
+        "team_language": "python"
+    }
+
+
+def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
+    # The priority slot is a wish (intents/slots.yaml `wish: true`): what a team is
+    # comfortable with says what it can do; the language still counts.
+    got = extractor.extract("we're all very comfortable with type hints and asyncio")
+    assert got.values == {"team_language": "python"}
+    assert extractor.extract("we have experience with monitoring and tracing").values == {}
+    got = extractor.extract("we have experience with Django but type safety matters most")
+    assert got.values["priority"] == "typing"
+
+
 def test_frameworks_ruled_out_by_name(repo) -> None:
     from bot.knowledge import load_knowledge
 
