@@ -32,4 +32,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(retrieval.retrieval_report(retriever, questions), flush=True)
     print()
     print(advisor.report(settings, embedder), flush=True)
+    print()
+    from bot.evaluation import routing
+    from bot.wiring import build_engine
+
+    print(routing.report(build_engine(settings), settings.datasets_dir), flush=True)
     return 0

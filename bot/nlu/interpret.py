@@ -8,6 +8,7 @@ the `Meaning` it gets back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -30,6 +31,17 @@ _QUESTION = re.compile(
     r"should|will|tell me)\b",
     re.IGNORECASE,
 )
+# Words that make a message about the user's own team or project ("we", "our devs", "a
+# startup"): outside the form, only such a message, a request for a pick or two facts at
+# once starts the form. Without this, 78 of dev's 215 in-scope questions ("node downsides",
+# "learning curve of spring") were read as a team description and answered with the form.
+_OWN = re.compile(
+    r"\b(?:we|we're|we've|we'll|we'd|us|our|ours|i|i'm|i've|i'll|i'd|my|me|team|teams|"
+    r"devs?|developers?|engineers?|programmers?|startup|company|org|organi[sz]ation|shop|"
+    r"squads?|agency|department|folks|staff)\b",
+    re.IGNORECASE,
+)
+_LIST = re.compile(r"[,;]")
 # "change the team size", "edit my answers": the words for the Change buttons.
 _CHANGE = re.compile(
     r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
@@ -93,6 +105,9 @@ class Interpreter:
                 return True, slot.name
         return False, None
 
+    def _names_framework(self, words: str) -> bool:
+        return bool(mentioned_frameworks(words, self.kb))
+
     def interpret(self, text: str, state: DialogueState) -> Meaning:
         """The meaning of `text` in `state` (mode and pending question matter)."""
         keyword = self.classifier.keyword(text)
@@ -131,6 +146,11 @@ class Interpreter:
             # Needs in any words ("our functions must wake up instantly") are facts too.
             self.reader.add_needs(text, vector, extraction)
         if extraction:
+            named = self._names_framework
+            if state.mode == "idle" and not _describes(
+                text, intent, extraction, is_question, named
+            ):
+                return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
             return Meaning(
                 "fill", extraction=extraction, frameworks=frameworks, vector=vector, text=text
             )
@@ -139,3 +159,31 @@ class Interpreter:
         return Meaning(
             "unclear" if in_form else "ask", frameworks=frameworks, vector=vector, text=text
         )
+
+
+def _describes(
+    text: str,
+    intent: str | None,
+    extraction: Extraction,
+    question: bool,
+    named: Callable[[str], bool],
+) -> bool:
+    """True when `text` describes the user's team or project, or asks for a pick.
+
+    Besides the words of _OWN and a request for a pick: facts (slot values, values or
+    frameworks ruled out, needs) in a list ("node, edge"; "not JVM, not Node; tiny, hot
+    endpoints"), or two facts at once in a message that is not a question, a value read from
+    a framework's name not counted ("learning curve of spring" asks about Spring).
+    """
+    if intent == "recommend" or _OWN.search(text.replace("\u2019", "'")):
+        return True
+    if intent == "ask" or question:
+        return False
+    # A value read from a framework's name ("learning curve of spring") says what the
+    # question is about, not what the team knows.
+    others = sum(map(len, extraction.negated.values()))
+    others += len(extraction.excluded) + len(extraction.needs)
+    if _LIST.search(text):  # a list of facts names no subject of a question
+        return len(extraction.values) + others >= 1
+    told = sum(not named(extraction.said.get(slot, "")) for slot in extraction.values)
+    return told + others >= 2
