@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from bot.advisor.scoring import CLOSE_CALL, Scorer, Scoring
 from bot.form import FormSpec
 from bot.knowledge import Framework, KnowledgeBase, Rule
+from bot.knowledge.mentions import mentioned_frameworks
 
 MAX_REASONS = 5
 MIN_REASONS = 3
@@ -193,13 +194,24 @@ class Advisor:
             return None
         return _sentence(f'You said "{words[need]}" → {self.kb.passage(rule.source).text}')
 
+    def _elsewhere(self, rule: Rule, pick: str) -> bool:
+        """True when `rule` is the case for another framework, which it favours more and
+        names ("a small, fast-moving team is the article's case for Django" also gives FastAPI
+        a quarter point, but is no reason to pick FastAPI)."""
+        named = set(mentioned_frameworks(rule.reason, self.kb))
+        if not named or pick in named:
+            return False
+        top = max(rule.effects.values(), default=0.0)
+        favoured = any(rule.effects.get(f, 0) == top for f in named)
+        return favoured and rule.effects.get(pick, 0) < top
+
     def _reasons(
         self, scoring: Scoring, pick: str, runner: str, words: Mapping[str, str]
     ) -> list[Reason]:
         fired = scoring.fired
         # The user's own words first: a need they stated is the reason they will recognise.
         ranked = sorted(
-            (r for r in fired if r.effects.get(pick, 0) > 0),
+            (r for r in fired if r.effects.get(pick, 0) > 0 and not self._elsewhere(r, pick)),
             key=lambda r: (self._quoted(r, scoring, words) is None, -r.effects[pick]),
         )
         reasons: list[Reason] = []
