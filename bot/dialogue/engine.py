@@ -162,10 +162,10 @@ class Engine:
     ) -> Future[np.ndarray] | None:
         """Start the turn's model work without blocking; `handle` then finds the vectors cached.
 
-        None when the turn needs no model, or the embedder cannot work ahead. A description's
-        clauses (for its needs) are queued with it, and with a typo mended the mended text and
-        its clauses too (free text and /ask read the mended text, /recommend the raw one): an
-        encode that missed the cache would run on the caller's thread, the event loop in
+        None when the turn needs no model, or the embedder cannot work ahead. It encodes the
+        text `handle` reads (free text and /ask read it with typos mended, /recommend as typed)
+        and, unless it is a question for /ask, the clauses a description's needs are read from:
+        an encode that missed the cache would run on the caller's thread, the event loop in
         Telegram. `state` tells which question is pending (it changes what a clause is). The
         future is the message's own vector.
         """
@@ -173,12 +173,12 @@ class Engine:
         submit = getattr(self.embedder, "prefetch", None)
         if text is None or submit is None:
             return None
-        future: Future[np.ndarray] = submit(text)
-        mended = self._mended(text)
-        texts = [text] if mended == text else [text, mended]
+        command = (turn.command or "").strip().lower()
+        read = text if command == "recommend" else self._mended(text)
+        future: Future[np.ndarray] = submit(read)
         pending = state.requested_slot if state is not None and state.mode == "form" else None
-        clauses = [c for t in texts for c in self.reader.to_encode(t, pending)]
-        rest = [submit(t) for t in [*texts[1:], *clauses]]
+        clauses = [] if command == "ask" else self.reader.to_encode(read, pending)
+        rest = [submit(c) for c in clauses]
         if not rest:
             return future
         both: Future[np.ndarray] = Future()
@@ -234,10 +234,7 @@ class Engine:
         submit = getattr(self.embedder, "prefetch", None)
         if not text or submit is None or self.share_codec.decode(text) is not None:
             return None
-        mended = self._mended(text)
-        if mended != text:
-            submit(text)  # the answer encodes the mended text; this keeps the cache warm too
-        future: Future[np.ndarray] = submit(mended)
+        future: Future[np.ndarray] = submit(self._mended(text))  # what the answer encodes
         return future
 
     def _shared_article(self, shared: inline_mode.SharedPick, query: str) -> Article:

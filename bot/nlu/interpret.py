@@ -117,9 +117,9 @@ class Interpreter:
             change, slot = self._change(text)
             if change:
                 return Meaning("change", slot=slot)
+        if self.speller is not None:
+            text = self.speller.correct(text)  # the vector and all that follows read it mended
         vector = self.embedder.encode([text])[0]
-        if self.speller is not None and (mended := self.speller.correct(text)) != text:
-            text, vector = mended, self.embedder.encode([mended])[0]
         intent = self.classifier.classify(text, vector).intent
         in_form = state.mode == "form"
         extraction = self.extractor.extract(text, state.requested_slot if in_form else None)

@@ -55,6 +55,7 @@ TURNS = [
     ),
     (Turn(text="about five people, and it has to squeeze every core"), FORM),
     (Turn(text="is nodejs ok for video encoding?", command="ask"), DialogueState()),
+    (Turn(text="does djnago scale for a news site?", command="ask"), DialogueState()),
     (
         Turn(text="typescrpt team, opinionated layout, injected services", command="recommend"),
         DialogueState(),
