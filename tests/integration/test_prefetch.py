@@ -7,38 +7,24 @@ there, holding every chat for the length of a forward pass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pytest
+from support.fakes import CountingEmbedder
 
 from bot.replies import DialogueState, Turn
 
 pytestmark = pytest.mark.model
 
 
-class CountingModel:
-    """The real model, counting the texts each forward pass carries."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name, self.dim = inner.name, inner.dim
-        self.texts: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.texts += texts
-        return self.inner.encode(texts)  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
-def counted(embedder: Any) -> tuple[Any, CountingModel]:
+def counted(embedder: Any) -> tuple[Any, CountingEmbedder]:
     """A fresh engine (its own empty query cache) whose model counts what it encodes."""
     from bot.config import Settings
     from bot.wiring import build_engine
 
     engine = build_engine(Settings(_env_file=None))  # type: ignore[call-arg]
-    model = CountingModel(engine.embedder.inner)
+    model = CountingEmbedder(engine.embedder.inner)
     engine.embedder.inner = model
     return engine, model
 
@@ -65,7 +51,7 @@ TURNS = [
 
 @pytest.mark.parametrize(("turn", "state"), TURNS, ids=[t.text[:30] for t, _ in TURNS])
 def test_a_prefetched_turn_encodes_nothing_more(
-    counted: tuple[Any, CountingModel], turn: Turn, state: DialogueState
+    counted: tuple[Any, CountingEmbedder], turn: Turn, state: DialogueState
 ) -> None:
     engine, model = counted
     future = engine.prefetch(turn, state)

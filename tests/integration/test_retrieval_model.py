@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from support.fakes import CountingEmbedder
 
 from bot.evaluation.retrieval import SPLITS, evaluate, load_questions, score_questions
 from bot.retrieval import build_retriever
@@ -55,23 +56,13 @@ def test_search_many_matches_search(retriever):
 
 
 def test_a_restart_reads_the_cache_and_an_edit_re_encodes(retriever, kb, embedder, index_dir):
-    class Counting:
-        name, dim = embedder.name, embedder.dim
-
-        def __init__(self) -> None:
-            self.texts = 0
-
-        def encode(self, texts):
-            self.texts += len(texts)
-            return embedder.encode(texts)
-
-    counting = Counting()
+    counting = CountingEmbedder(embedder)
     assert cache_path(index_dir, embedder.name, kb.content_hash).is_file()
     restarted = build_retriever(kb, counting, index_dir)
-    assert counting.texts == 0  # the restart encoded nothing
+    assert counting.texts == []  # the restart encoded nothing
     assert (restarted.vectors == retriever.vectors).all()
     build_retriever(replace(kb, content_hash="edited00edited00"), counting, index_dir)
-    assert counting.texts == len(index_rows(kb)[0])  # every passage and every gloss
+    assert len(counting.texts) == len(index_rows(kb)[0])  # every passage and every gloss
 
 
 def test_hybrid_holds_its_measured_figures(retriever, repo):

@@ -5,25 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import numpy as np
 import pytest
+from support.fakes import FakeEmbedder
 
 from bot.dialogue import Engine
 from bot.dialogue.answer import Answer, Answerer
 from bot.dialogue.messages import info
 from bot.form import load_form
 from bot.replies import DialogueState, Option, Reply, Turn
-
-
-class FakeEmbedder:
-    """Deterministic vectors from a hash: enough for a pure test of control flow."""
-
-    name, dim = "fake", 8
-
-    def encode(self, texts):
-        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
-        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import numpy as np
 import pytest
 from aiogram.types import InlineQuery, Update, User
+from support.fakes import FakeEmbedder
 
 from bot.dialogue import Engine
 from bot.dialogue.inline import QUERY_LIMIT, ShareCodec, SharedPick
@@ -15,17 +15,6 @@ from bot.form import load_form
 from bot.replies import DialogueState, Option, Turn
 from bot.telegram.keyboards import build_keyboard, link_keyboard
 from bot.telegram.middlewares import SUPERSEDED, InlineDebounce, RateLimitMiddleware
-
-
-class FakeEmbedder:
-    """Deterministic vectors from a hash: the engine's control flow needs no model."""
-
-    name, dim = "fake", 8
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=self.dim) for t in texts]
-        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
 
 
 class NoRetriever:
