@@ -6,6 +6,7 @@ import functools
 import re
 
 from bot.knowledge.models import KnowledgeBase
+from bot.knowledge.phrases import WordIndex, words
 
 # Language names are aliases of a framework in frameworks.yaml ("java" -> Spring Boot) but in
 # a question they name a language, not a framework to compare.
@@ -21,23 +22,29 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
 
 
+def _names(kb: KnowledgeBase, languages: bool) -> WordIndex[tuple[str, str]]:
+    """(name, framework id) for every name of every framework, longest name first."""
+    key = f"framework-names-{languages}"
+    index = kb.derived.get(key)
+    if not isinstance(index, WordIndex):
+        names: list[tuple[str, str]] = []
+        for fid, framework in kb.frameworks.items():
+            for name in {framework.name.lower(), fid, *framework.aliases}:
+                if languages or name not in _LANGUAGE_WORDS:
+                    names.append((name, fid))
+        names.sort(key=lambda item: (-len(item[0]), item[0]))
+        index = kb.derived[key] = WordIndex((name, (name, fid)) for name, fid in names)
+    return index
+
+
 def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) -> list[str]:
     """Framework ids named in `text`, in order of first mention, each once.
 
     Language names ("java", "typescript") count only with `languages`: they name a framework
     for scope ("what does the article say about Kotlin?"), not for a comparison.
     """
-    names: list[tuple[str, str]] = []
-    for fid, framework in kb.frameworks.items():
-        for name in {framework.name.lower(), fid, *framework.aliases}:
-            if languages or name not in _LANGUAGE_WORDS:
-                names.append((name, fid))
-    names.sort(key=lambda item: (-len(item[0]), item[0]))
     taken: list[tuple[int, int, str]] = []
-    lowered = text.lower()
-    for name, fid in names:
-        if name.split()[0] not in lowered:  # a cheap test first: no regex for absent names
-            continue
+    for name, fid in _names(kb, languages).candidates(words(text)):
         for m in _pattern(name).finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in taken):
                 continue
@@ -69,18 +76,26 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.#+]){body}(?![\w#+])", re.IGNORECASE)
 
 
+def _aliases(kb: KnowledgeBase) -> WordIndex[tuple[str, str]]:
+    """(alias, technology name) for every uncovered technology, longest alias first in each."""
+    index = kb.derived.get("uncovered-aliases")
+    if not isinstance(index, WordIndex):
+        index = kb.derived["uncovered-aliases"] = WordIndex(
+            (alias, (alias, tech.name))
+            for tech in kb.uncovered
+            for alias in sorted(tech.aliases, key=len, reverse=True)
+        )
+    return index
+
+
 def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
     """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
-    lowered = text.lower()
     found: list[tuple[int, int, str]] = []
-    for tech in kb.uncovered:
-        for alias in sorted(tech.aliases, key=len, reverse=True):
-            if alias.split()[0] not in lowered:  # a cheap test first, as for frameworks
+    for alias, name in _aliases(kb).candidates(words(text)):
+        for m in _alias_pattern(alias).finditer(text):
+            if any(m.start() < end and start < m.end() for start, end, _ in found):
                 continue
-            for m in _alias_pattern(alias).finditer(text):
-                if any(m.start() < end and start < m.end() for start, end, _ in found):
-                    continue
-                found.append((m.start(), m.end(), tech.name))
+            found.append((m.start(), m.end(), name))
     found.sort()
     names: list[tuple[str, tuple[int, int]]] = []
     for start, end, name in found:

@@ -153,6 +153,8 @@ class KnowledgeBase:
     # A short hash of every knowledge file's bytes (rules and needs too, unlike content_hash,
     # which keys only the passage index): a decision record names the knowledge it came from.
     version: str = ""
+    # Indexes derived from the fields above, built on first use (bot.knowledge.mentions).
+    derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with id `passage_id` (KeyError when there is none)."""
