@@ -9,9 +9,10 @@ list.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from typing import Any, Protocol, get_args
 
@@ -57,6 +58,24 @@ CommandHandler = Callable[[DialogueState, str], tuple[DialogueState, list[Reply]
 IntentHandler = Callable[
     [DialogueState, str, "np.ndarray | None"], tuple[DialogueState, list[Reply]]
 ]
+
+
+def _settle_after(
+    done: Future[np.ndarray], first: Future[np.ndarray], rest: list[Future[np.ndarray]]
+) -> None:
+    """Complete `done` with `first`'s vector once it and every one of `rest` have finished."""
+
+    def settle(_: Future[np.ndarray]) -> None:
+        if all(f.done() for f in (first, *rest)) and not done.done():
+            failed = next((f.exception() for f in (first, *rest) if f.exception()), None)
+            with contextlib.suppress(InvalidStateError):  # another callback settled it
+                if failed is not None:
+                    done.set_exception(failed)
+                else:
+                    done.set_result(first.result())
+
+    for f in (first, *rest):
+        f.add_done_callback(settle)
 
 
 class Engine:
@@ -176,24 +195,37 @@ class Engine:
         command = (turn.command or "").strip().lower()
         read = text if command == "recommend" else self._mended(text)
         future: Future[np.ndarray] = submit(read)
-        pending = state.requested_slot if state is not None and state.mode == "form" else None
-        clauses = [] if command == "ask" else self.reader.to_encode(read, pending)
-        rest = [submit(c) for c in clauses]
-        if not rest:
+        state = state or DialogueState()
+        pending = state.requested_slot if state.mode == "form" else None
+        if command == "ask":
+            return future  # /ask never reads needs
+        reading = (
+            {None, *self.interpreter.classifier.names}
+            if command == "recommend"
+            else self.interpreter.reads_needs(read, state)
+        )
+        if not reading:
             return future
-        both: Future[np.ndarray] = Future()
+        done: Future[np.ndarray] = Future()
 
-        def settle(_: Future[np.ndarray]) -> None:
-            if all(f.done() for f in (future, *rest)) and not both.done():
-                failed = next((f.exception() for f in (future, *rest) if f.exception()), None)
-                if failed is not None:
-                    both.set_exception(failed)
-                else:
-                    both.set_result(future.result())
+        def clauses(intent: str | None) -> None:
+            texts = self.reader.to_encode(read, pending) if intent in reading else []
+            _settle_after(done, future, [submit(c) for c in texts])
 
-        for f in (future, *rest):
-            f.add_done_callback(settle)
-        return both
+        if reading >= {None, *self.interpreter.classifier.names}:
+            clauses(None)  # read whatever the intent: encode them in the same pass
+        else:
+            # Whether the needs are read depends on the intent ("which is best for chat?"
+            # asks for a pick, "is Django good for chat?" for an answer), and the intent on
+            # the text's vector: the clauses (a second of 1.4 texts a question) wait for it.
+            def classified(first: Future[np.ndarray]) -> None:
+                if first.exception() is not None:
+                    _settle_after(done, future, [])
+                    return
+                clauses(self.interpreter.classifier.classify(read, first.result()).intent)
+
+            future.add_done_callback(classified)
+        return done
 
     def _mended(self, text: str) -> str:
         speller = self.answerer.speller

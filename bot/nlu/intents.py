@@ -48,6 +48,11 @@ class IntentClassifier:
         self._vectors = cached_vectors(examples, embedder, "intents", spec.content_hash, cache_dir)
         self._label_index = np.array([self._names.index(n) for n in self._labels])
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every intent `classify` can return (besides None)."""
+        return tuple(self._names)
+
     def keyword(self, text: str) -> str | None:
         """The intent a whole message names exactly ("skip", "go back"), or None."""
         return self._keywords.get(normalise(text))

@@ -124,31 +124,16 @@ class Interpreter:
         in_form = state.mode == "form"
         extraction = self.extractor.extract(text, state.requested_slot if in_form else None)
         frameworks = tuple(mentioned_frameworks(text, self.kb))
-        if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
-            return Meaning("compare", frameworks=frameworks, vector=vector, text=text)
-        is_question = bool(_QUESTION.search(text))
-        if is_question and not frameworks and mentioned_uncovered(text, self.kb):
-            # "should we build it with Koa?" asks about Koa, not for a pick: the answer path
-            # declines it by name.
-            return Meaning("ask", vector=vector, text=text)
-        # A question is a digression ("does Django have an admin?" names a slot phrase too)
-        # unless it answers the pending question ("what about serverless?").
-        asks = intent in ("ask", "compare") or (
-            bool(frameworks) and intent not in ("recommend", "out_of_scope")
-        )
-        answers_pending = in_form and state.requested_slot in extraction.values
-        if (is_question and asks and not answers_pending) or (
-            not extraction.outright()
-            and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
-        ):
-            return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
+        early = self._before_needs(text, state, intent, extraction, frameworks)
+        if early is not None:
+            return Meaning(early, frameworks=frameworks, vector=vector, text=text)
         if self.reader is not None:
             # Needs in any words ("our functions must wake up instantly") are facts too.
             self.reader.add_needs(text, vector, extraction)
         if extraction:
             named = self._names_framework
             if state.mode == "idle" and not _describes(
-                text, intent, extraction, is_question, named
+                text, intent, extraction, bool(_QUESTION.search(text)), named
             ):
                 return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
             return Meaning(
@@ -159,6 +144,68 @@ class Interpreter:
         return Meaning(
             "unclear" if in_form else "ask", frameworks=frameworks, vector=vector, text=text
         )
+
+    def _before_needs(
+        self,
+        text: str,
+        state: DialogueState,
+        intent: str | None,
+        extraction: Extraction,
+        frameworks: tuple[str, ...],
+    ) -> Act | None:
+        """The act ("compare" or "ask") settled before the needs are read, or None."""
+        if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
+            return "compare"
+        is_question = bool(_QUESTION.search(text))
+        if is_question and not frameworks and mentioned_uncovered(text, self.kb):
+            # "should we build it with Koa?" asks about Koa, not for a pick: the answer path
+            # declines it by name.
+            return "ask"
+        # A question is a digression ("does Django have an admin?" names a slot phrase too)
+        # unless it answers the pending question ("what about serverless?").
+        asks = intent in ("ask", "compare") or (
+            bool(frameworks) and intent not in ("recommend", "out_of_scope")
+        )
+        answers_pending = state.mode == "form" and state.requested_slot in extraction.values
+        if (is_question and asks and not answers_pending) or (
+            not extraction.outright()
+            and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
+        ):
+            return "ask"
+        if (
+            state.mode == "idle"
+            and not _speaks_for_team(text, intent)
+            and (intent == "ask" or is_question)
+            and (intent is None or bool(extraction))
+        ):
+            # A question that is not about the user's team is answered whatever needs it
+            # states (see _describes): reading them would cost a forward pass per clause.
+            return "ask"
+        return None
+
+    def reads_needs(self, text: str, state: DialogueState) -> set[str | None]:
+        """The intents under which `interpret(text, state)` reads the needs of `text`.
+
+        For a prefetch, before the intent is known: a text mended already, whose clauses are
+        worth encoding only when the needs will be read.
+        """
+        if self.reader is None or self.classifier.keyword(text) is not None:
+            return set()
+        if state.mode != "idle" and self._change(text)[0]:
+            return set()
+        pending = state.requested_slot if state.mode == "form" else None
+        extraction = self.extractor.extract(text, pending)
+        frameworks = tuple(mentioned_frameworks(text, self.kb))
+        return {
+            intent
+            for intent in (*self.classifier.names, None)
+            if self._before_needs(text, state, intent, extraction, frameworks) is None
+        }
+
+
+def _speaks_for_team(text: str, intent: str | None) -> bool:
+    """True when `text` asks for a pick or speaks of the user's own team or project."""
+    return intent == "recommend" or bool(_OWN.search(text.replace("\u2019", "'")))
 
 
 def _describes(
@@ -175,7 +222,7 @@ def _describes(
     endpoints"), or two facts at once in a message that is not a question, a value read from
     a framework's name not counted ("learning curve of spring" asks about Spring).
     """
-    if intent == "recommend" or _OWN.search(text.replace("\u2019", "'")):
+    if _speaks_for_team(text, intent):
         return True
     if intent == "ask" or question:
         return False

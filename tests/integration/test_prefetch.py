@@ -46,6 +46,12 @@ TURNS = [
         Turn(text="typescrpt team, opinionated layout, injected services", command="recommend"),
         DialogueState(),
     ),
+    # Whether these read needs hangs on their intent: the clauses wait for the text's vector.
+    (
+        Turn(text="which framework is best for a realtime dashboard on edge functions?"),
+        DialogueState(),
+    ),
+    (Turn(text="node downsides, and a tiny api at the edge"), DialogueState()),
 ]
 
 
@@ -60,3 +66,18 @@ def test_a_prefetched_turn_encodes_nothing_more(
     model.texts.clear()
     engine.handle(state, turn)
     assert model.texts == []
+
+
+def test_a_question_answered_from_the_article_encodes_only_itself(
+    counted: tuple[Any, CountingEmbedder],
+) -> None:
+    """Its clauses would state needs nobody reads: "rust" masked out is a second forward pass."""
+    engine, model = counted
+    model.texts.clear()
+    turn = Turn(text="is rust good for backend services in a bank?")
+    future = engine.prefetch(turn, DialogueState())
+    assert future is not None
+    future.result(timeout=60)
+    state, replies = engine.handle(DialogueState(), turn)
+    assert state.mode == "idle" and replies[0].kind == "answer"
+    assert model.texts == ["is rust good for backend services in a bank?"]
