@@ -157,3 +157,22 @@ async def test_the_webhook_route_is_the_ordered_handler_and_feeds_the_dispatcher
     assert answered.status == 200
     await asyncio.wait_for(asyncio.gather(*handler._feeding), 10)
     assert session.texts(), "the update was acknowledged but never handled"
+
+
+def test_every_handler_and_filter_runs_on_the_event_loop() -> None:
+    """aiogram runs a callback that is not a coroutine function (F.text is one) in a worker
+    thread: a thread hop per update, and GIL contention with the loop and the model."""
+    from bot.telegram.handlers import get_routers
+
+    sync: list[str] = []
+    for router in get_routers():
+        for name, observer in router.observers.items():
+            for handler in observer.handlers:
+                for obj in (handler, *(handler.filters or ())):
+                    if not obj.awaitable:
+                        sync.append(f"{router.name}.{name}: {obj.callback!r}")
+            # Router-wide filters (router.message.filter(...)) live on the observer's own handler.
+            for obj in observer._handler.filters or ():
+                if not obj.awaitable:
+                    sync.append(f"{router.name}.{name} filter: {obj.callback!r}")
+    assert sync == []
