@@ -171,8 +171,15 @@ async def _wait_replies(
 
 
 def wave_question(questions: list[str], chats: int, n: int, wave: int) -> str:
-    """What chat `n` (even) asks in `wave`: distinct texts, so no answer comes from a cache."""
-    return f"{questions[(n + wave * chats) % len(questions)]} (chat {n}, wave {wave})"
+    """What chat `n` (even) asks in `wave`: distinct texts, so no answer comes from a cache.
+
+    Each is a labelled question as users wrote it while they last; a tag makes the rest
+    distinct. A tag is a sentence of its own, and so a clause encoded for needs: "(chat 2,
+    wave 1)" also made every question a team description ("chat" is a cue for real-time).
+    """
+    index = n // 2 + (wave - 1) * (chats // 2)
+    question = questions[index % len(questions)]
+    return question if index < len(questions) else f"{question} (ref {n}-{wave})"
 
 
 def bench_model_ceiling(results: Results, questions: list[str], chats: int) -> None:
@@ -305,7 +312,7 @@ async def bench_e2e(
             await api.stop()
 
 
-def load_questions(repo: Path, limit: int = 120) -> list[str]:
+def load_questions(repo: Path, limit: int = 400) -> list[str]:
     """Distinct in-scope questions from the labelled set, so no answer comes from a cache."""
     import yaml
 
