@@ -13,8 +13,11 @@ outright as the team's.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from cachetools import LRUCache
 
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
@@ -215,6 +218,17 @@ class Extraction:
         """Spans of the text the slots read (synonyms and cues): facts, not needs."""
         return [(m.start, m.end) for m in self.matches]
 
+    def copy(self) -> Extraction:
+        """A copy whose containers can change without touching this one (matches are frozen)."""
+        return Extraction(
+            dict(self.values),
+            {slot: list(values) for slot, values in self.negated.items()},
+            list(self.matches),
+            dict(self.said),
+            list(self.excluded),
+            list(self.needs),
+        )
+
 
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
     text = re.sub(r"\s+", " ", number.lower())
@@ -308,6 +322,10 @@ class SlotExtractor:
             name: WordIndex((entry[0], entry) for entry in entries)
             for name, entries in pending_.items()
         }
+        # A chat's message is read up to three times (the prefetch asks whether and which
+        # clauses to encode, then the turn reads it): 0.1 to 0.3 ms each on the event loop.
+        self._recent: LRUCache[tuple[str, str | None], Extraction] = LRUCache(maxsize=256)
+        self._recent_lock = threading.Lock()  # the prefetch may read from the model's thread
         self._frameworks: list[tuple[str, re.Pattern[str]]] = []
         for fid, names in (frameworks or {}).items():
             body = "|".join(
@@ -324,6 +342,16 @@ class SlotExtractor:
 
     def extract(self, text: str, pending: str | None = None) -> Extraction:
         """Slot values in `text`; `pending` (the slot being asked) also accepts short answers."""
+        key = (text, pending)
+        with self._recent_lock:
+            known = self._recent.get(key)
+        if known is None:
+            known = self._extract(text, pending)
+            with self._recent_lock:
+                self._recent[key] = known
+        return known.copy()
+
+    def _extract(self, text: str, pending: str | None) -> Extraction:
         original, text = text, text.translate(_APOSTROPHES)
         candidates: list[SlotMatch] = []
         text_words = words(text)
