@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
-from bot.knowledge.mentions import compared_pair
+from bot.knowledge.mentions import compared_pair, without_frameworks
 from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
 
@@ -58,6 +58,50 @@ def decline_uncovered(names: tuple[str, ...]) -> Reply:
             ),
         ),
     )
+
+
+# A request for steps: "how do I ...", "how to ...", "best way to ...", "explain how ...".
+# The article compares frameworks and says where each fits; it never tells how to do anything
+# with one, so such a request is answered only when what it asks, the framework's name cut
+# out, clears the scope bar by itself ("how do I get faster startup on the JVM than with
+# Spring Boot" does; "how do I configure CORS in Spring Boot" does not). On dev, 12 of 16
+# near-domain questions that name a covered framework have this form; of 235 in-scope ones, 3.
+HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|could|should|would|shall|will)\s+(?:i|we|you|u|one)\b"
+    r"|\bhow\s+(?:i|we)\s+(?:can|could|should)\b"  # "how i can change ...": non-native order
+    r"|\bhow\s+to\b|\b(?:best|right|proper|correct|recommended)\s+way\s+to\b"
+    r"|\bexplain\s+how\b|\bsteps\s+to\b",
+    re.IGNORECASE,
+)
+# Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
+MAX_FRAMEWORK_OPTIONS = 3
+
+
+def decline_how_to(
+    kb: KnowledgeBase, frameworks: tuple[str, ...], uncovered: tuple[str, ...] = ()
+) -> Reply:
+    """The decline of a how-to question about covered frameworks (and perhaps uncovered
+    technologies), offering what the article says about each framework named."""
+    names = _names(tuple(kb.frameworks[f].name for f in frameworks))
+    # "The article doesn't cover ..." first: it is what users read, and what makes it a decline.
+    what = f"{_names(uncovered)}, nor how to do that with {names}" if uncovered else "that"
+    text = (
+        f"The article doesn't cover {what}: it compares backend frameworks and where each "
+        f"fits, not how to use them. It does say things about {names}:"
+    )
+    # Express and Hono share their source passage: one button for it, named for the first.
+    sources: dict[str, str] = {}
+    for fid in frameworks:
+        sources.setdefault(kb.frameworks[fid].source, kb.frameworks[fid].name)
+    offers = [
+        (Option(_shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
+        for source, name in sources.items()
+    ][:MAX_FRAMEWORK_OPTIONS]
+    menu = (
+        Option("Recommend a framework", "menu", value="recommend"),
+        Option("Compare two", "menu", value="compare"),
+    )
+    return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
 
 
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
@@ -316,6 +360,11 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
+        if result.frameworks and HOW_TO.search(text):
+            rest = self.retriever.search(without_frameworks(text, self.kb), k=1)
+            if not rest.topical:
+                reply = decline_how_to(self.kb, result.frameworks, result.uncovered)
+                return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
         if result.topical and not result.close_call:
