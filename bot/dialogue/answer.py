@@ -66,11 +66,13 @@ def decline_uncovered(names: tuple[str, ...]) -> Reply:
 # out, clears the scope bar by itself ("how do I get faster startup on the JVM than with
 # Spring Boot" does; "how do I configure CORS in Spring Boot" does not). On dev, 12 of 16
 # near-domain questions that name a covered framework have this form; of 235 in-scope ones, 3.
+_CHOOSING = r"(?!\s+(?:know|tell|decide|choose|pick|select|evaluate|judge|compare)\b)"
 HOW_TO = re.compile(
-    r"\bhow\s+(?:do|can|could|should|would|shall|will)\s+(?:i|we|you|u|one)\b"
+    r"(?:\bhow\s+(?:do|can|could|should|would|shall|will)\s+(?:i|we|you|u|one)\b"
     r"|\bhow\s+(?:i|we)\s+(?:can|could|should)\b"  # "how i can change ...": non-native order
     r"|\bhow\s+to\b|\b(?:best|right|proper|correct|recommended)\s+way\s+to\b"
-    r"|\bexplain\s+how\b|\bsteps\s+to\b",
+    r"|\bexplain\s+how\b|\bsteps\s+to\b)" + _CHOOSING,
+    # "How do I know if FastAPI is right for us" asks for a choice, the article's subject.
     re.IGNORECASE,
 )
 # Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
