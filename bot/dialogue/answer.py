@@ -75,6 +75,18 @@ HOW_TO = re.compile(
     # "How do I know if FastAPI is right for us" asks for a choice, the article's subject.
     re.IGNORECASE,
 )
+# A fault report: "... throws an exception", "... not working", "a 422 on post requests".
+# The article troubleshoots nothing either; the same scope bar on what is left keeps the
+# faults it does speak of ("try/catch doesn't catch the errors from my promises in Express").
+FAULT = re.compile(
+    r"\b(?:errors?|exceptions?|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|broken|bugs?"
+    r"|not\s+working|(?:does|do|is|are)n'?t\s+work(?:ing)?|won'?t\s+(?:start|run|work|build)"
+    r"|tim(?:es|ing)\s+out|already\s+in\s+use"
+    # An HTTP error status, but not "500 users": a status word or a verb that returns it.
+    r"|(?:returns?|returning|gives?(?:\s+me)?|throws?|status|code|http)\s+(?:an?\s+)?[45]\d\d"
+    r"|[45]\d\d\s+(?:errors?|status|response|unprocessable|not\s+found|bad\s+request))\b",
+    re.IGNORECASE,
+)
 # Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
 MAX_FRAMEWORK_OPTIONS = 3
 
@@ -89,7 +101,7 @@ def decline_how_to(
     what = f"{_names(uncovered)}, nor how to do that with {names}" if uncovered else "that"
     text = (
         f"The article doesn't cover {what}: it compares backend frameworks and where each "
-        f"fits, not how to use them. It does say things about {names}:"
+        f"fits, not how to use or fix them. It does say things about {names}:"
     )
     # Express and Hono share their source passage: one button for it, named for the first.
     sources: dict[str, str] = {}
@@ -362,7 +374,7 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
-        if result.frameworks and HOW_TO.search(text):
+        if result.frameworks and (HOW_TO.search(text) or FAULT.search(text)):
             rest = self.retriever.search(without_frameworks(text, self.kb), k=1)
             if not rest.topical:
                 reply = decline_how_to(self.kb, result.frameworks, result.uncovered)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.fakes import ScriptedRetriever
 
-from bot.dialogue.answer import HOW_TO, Answerer, decline_how_to
+from bot.dialogue.answer import FAULT, HOW_TO, Answerer, decline_how_to
 from bot.knowledge.mentions import without_frameworks
 from bot.render.text import render_text
 from bot.retrieval import Hit, RetrievalResult
@@ -48,6 +48,25 @@ def test_requests_for_steps_are_how_to(text):
 )
 def test_choices_and_other_questions_are_not_how_to(text):
     assert not HOW_TO.search(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("django static files not working in production", True),
+        ("fastapi gives me 422 on post requests", True),
+        ("nestjs circular dependency error", True),
+        ("my express server crashed", True),
+        ("spring boot won't start", True),
+        ("express returns 404 for every route", True),
+        ("is spring boot slow to start", False),
+        ("can django serve 500 users at once", False),
+        ("does django scale for a big codebase", False),
+        ("node is excellent for i/o-bound apis", False),
+    ],
+)
+def test_fault_reports_are_recognised(text, fault):
+    assert bool(FAULT.search(text)) is fault
 
 
 def test_the_decline_says_so_first_and_offers_each_framework_once(kb):
