@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
-from bot.knowledge.mentions import compared_pair
+from bot.knowledge.mentions import compared_pair, without_frameworks
 from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
 
@@ -58,6 +58,64 @@ def decline_uncovered(names: tuple[str, ...]) -> Reply:
             ),
         ),
     )
+
+
+# A request for steps: "how do I ...", "how to ...", "best way to ...", "explain how ...".
+# The article compares frameworks and says where each fits; it never tells how to do anything
+# with one, so such a request is answered only when what it asks, the framework's name cut
+# out, clears the scope bar by itself ("how do I get faster startup on the JVM than with
+# Spring Boot" does; "how do I configure CORS in Spring Boot" does not). On dev, 12 of 16
+# near-domain questions that name a covered framework have this form; of 235 in-scope ones, 3.
+_CHOOSING = r"(?!\s+(?:know|tell|decide|choose|pick|select|evaluate|judge|compare)\b)"
+HOW_TO = re.compile(
+    r"(?:\bhow\s+(?:do|can|could|should|would|shall|will)\s+(?:i|we|you|u|one)\b"
+    r"|\bhow\s+(?:i|we)\s+(?:can|could|should)\b"  # "how i can change ...": non-native order
+    r"|\bhow\s+to\b|\b(?:best|right|proper|correct|recommended)\s+way\s+to\b"
+    r"|\bexplain\s+how\b|\bsteps\s+to\b)" + _CHOOSING,
+    # "How do I know if FastAPI is right for us" asks for a choice, the article's subject.
+    re.IGNORECASE,
+)
+# A fault report: "... throws an exception", "... not working", "a 422 on post requests".
+# The article troubleshoots nothing either; the same scope bar on what is left keeps the
+# faults it does speak of ("try/catch doesn't catch the errors from my promises in Express").
+FAULT = re.compile(
+    r"\b(?:errors?|exceptions?|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|broken|bugs?"
+    r"|not\s+working|(?:does|do|is|are)n'?t\s+work(?:ing)?|won'?t\s+(?:start|run|work|build)"
+    r"|tim(?:es|ing)\s+out|already\s+in\s+use"
+    # An HTTP error status, but not "500 users": a status word or a verb that returns it.
+    r"|(?:returns?|returning|gives?(?:\s+me)?|throws?|status|code|http)\s+(?:an?\s+)?[45]\d\d"
+    r"|[45]\d\d\s+(?:errors?|status|response|unprocessable|not\s+found|bad\s+request))\b",
+    re.IGNORECASE,
+)
+# Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
+MAX_FRAMEWORK_OPTIONS = 3
+
+
+def decline_how_to(
+    kb: KnowledgeBase, frameworks: tuple[str, ...], uncovered: tuple[str, ...] = ()
+) -> Reply:
+    """The decline of a how-to question about covered frameworks (and perhaps uncovered
+    technologies), offering what the article says about each framework named."""
+    names = _names(tuple(kb.frameworks[f].name for f in frameworks))
+    # "The article doesn't cover ..." first: it is what users read, and what makes it a decline.
+    what = f"{_names(uncovered)}, nor how to do that with {names}" if uncovered else "that"
+    text = (
+        f"The article doesn't cover {what}: it compares backend frameworks and where each "
+        f"fits, not how to use or fix them. It does say things about {names}:"
+    )
+    # Express and Hono share their source passage: one button for it, named for the first.
+    sources: dict[str, str] = {}
+    for fid in frameworks:
+        sources.setdefault(kb.frameworks[fid].source, kb.frameworks[fid].name)
+    offers = [
+        (Option(_shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
+        for source, name in sources.items()
+    ][:MAX_FRAMEWORK_OPTIONS]
+    menu = (
+        Option("Recommend a framework", "menu", value="recommend"),
+        Option("Compare two", "menu", value="compare"),
+    )
+    return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
 
 
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
@@ -316,6 +374,11 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
+        if result.frameworks and (HOW_TO.search(text) or FAULT.search(text)):
+            rest = self.retriever.search(without_frameworks(text, self.kb), k=1)
+            if not rest.topical:
+                reply = decline_how_to(self.kb, result.frameworks, result.uncovered)
+                return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
         if result.topical and not result.close_call:

@@ -37,12 +37,8 @@ def _names(kb: KnowledgeBase, languages: bool) -> WordIndex[tuple[str, str]]:
     return index
 
 
-def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) -> list[str]:
-    """Framework ids named in `text`, in order of first mention, each once.
-
-    Language names ("java", "typescript") count only with `languages`: they name a framework
-    for scope ("what does the article say about Kotlin?"), not for a comparison.
-    """
+def _framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple[int, int, str]]:
+    """(start, end, framework id) of every framework name in `text`, in order of position."""
     taken: list[tuple[int, int, str]] = []
     for name, fid in _names(kb, languages).candidates(words(text)):
         for m in _pattern(name).finditer(text):
@@ -50,11 +46,30 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
                 continue
             taken.append((m.start(), m.end(), fid))
     taken.sort()
+    return taken
+
+
+def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) -> list[str]:
+    """Framework ids named in `text`, in order of first mention, each once.
+
+    Language names ("java", "typescript") count only with `languages`: they name a framework
+    for scope ("what does the article say about Kotlin?"), not for a comparison.
+    """
     out: list[str] = []
-    for _, _, fid in taken:
+    for _, _, fid in _framework_spans(text, kb, languages):
         if fid not in out:
             out.append(fid)
     return out
+
+
+def without_frameworks(text: str, kb: KnowledgeBase) -> str:
+    """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in")."""
+    kept, at = [], 0
+    for start, end, _ in _framework_spans(text, kb, languages=True):
+        kept.append(text[at:start])
+        at = end
+    kept.append(text[at:])
+    return " ".join("".join(kept).split())
 
 
 COMPARE = re.compile(

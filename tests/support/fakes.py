@@ -30,3 +30,23 @@ class CountingEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.texts += texts
         return self.inner.encode(texts)  # type: ignore[no-any-return]
+
+
+class ScriptedRetriever:
+    """A retriever whose results are given per query: `results[query]`, else `default`.
+
+    It records the queries it was asked, so a test can see what an answer searched for.
+    """
+
+    def __init__(self, results: dict[str, Any], default: Any) -> None:
+        self.results, self.default = results, default
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int = 3, *, vector: Any = None) -> Any:
+        """The scripted result for `query`."""
+        self.queries.append(query)
+        return self.results.get(query, self.default)
+
+    def relevance(self, query: str, vector: Any = None) -> dict[str, float]:
+        """No passage is relevant."""
+        return {}

@@ -1,0 +1,123 @@
+"""How-to questions about a covered framework: declined unless what they ask is in scope."""
+
+from __future__ import annotations
+
+import pytest
+from support.fakes import ScriptedRetriever
+
+from bot.dialogue.answer import FAULT, HOW_TO, Answerer, decline_how_to
+from bot.knowledge.mentions import without_frameworks
+from bot.render.text import render_text
+from bot.retrieval import Hit, RetrievalResult
+
+
+def test_without_frameworks_cuts_framework_and_language_names(kb):
+    assert without_frameworks("how do I configure CORS in Spring Boot?", kb) == (
+        "how do I configure CORS in ?"
+    )
+    assert without_frameworks("our java lambdas with spring and django", kb) == (
+        "our lambdas with and"
+    )
+    assert without_frameworks("nothing named here", kb) == "nothing named here"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I configure CORS in Spring Boot",
+        "How can we add a middleware in Django?",
+        "how i can change the timezone in django",  # non-native word order
+        "how to write tests for express routes",
+        "best way to organise a nestjs project",
+        "can you explain how django's csrf works",
+    ],
+)
+def test_requests_for_steps_are_how_to(text):
+    assert HOW_TO.search(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I know if FastAPI is right for us",  # a choice: the article's subject
+        "how to choose between node and django",
+        "how does node handle concurrency",  # how it works, not how to do something
+        "how mature is spring boot",
+        "is django good for a blog",
+    ],
+)
+def test_choices_and_other_questions_are_not_how_to(text):
+    assert not HOW_TO.search(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("django static files not working in production", True),
+        ("fastapi gives me 422 on post requests", True),
+        ("nestjs circular dependency error", True),
+        ("my express server crashed", True),
+        ("spring boot won't start", True),
+        ("express returns 404 for every route", True),
+        ("is spring boot slow to start", False),
+        ("can django serve 500 users at once", False),
+        ("does django scale for a big codebase", False),
+        ("node is excellent for i/o-bound apis", False),
+    ],
+)
+def test_fault_reports_are_recognised(text, fault):
+    assert bool(FAULT.search(text)) is fault
+
+
+def test_the_decline_says_so_first_and_offers_each_framework_once(kb):
+    reply = decline_how_to(kb, ("express", "hono", "django"))
+    text = render_text(reply)
+    assert text.startswith("The article doesn't cover that: it compares backend frameworks")
+    offers = [row[0] for row in reply.options if row[0].action == "passage"]
+    # Express and Hono share their passage: one button, named for the first.
+    assert [(o.label, o.value) for o in offers] == [
+        ("What it says about Express", "wins.node"),
+        ("What it says about Django", "wins.django"),
+    ]
+    named = render_text(decline_how_to(kb, ("django",), ("PostgreSQL",)))
+    assert named.startswith("The article doesn't cover PostgreSQL, nor how to do that with Django")
+
+
+def _result(kb, query: str, *, topical: bool, frameworks: tuple[str, ...] = ()) -> RetrievalResult:
+    hits = [Hit(kb.passage("wins.spring"), 0.3)]
+    return RetrievalResult(query, hits, True, False, frameworks, (), topical)
+
+
+def test_a_how_to_whose_rest_is_off_topic_is_declined_without_passages(kb):
+    question = "how do I configure CORS in Spring Boot"
+    rest = without_frameworks(question, kb)
+    retriever = ScriptedRetriever(
+        {
+            question: _result(kb, question, topical=True, frameworks=("spring-boot",)),
+            rest: _result(kb, rest, topical=False),
+        },
+        default=None,
+    )
+    answer = Answerer(kb, retriever).answer(question)
+    assert retriever.queries == [question, rest]
+    assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
+    assert "doesn't cover" in render_text(answer.reply)
+
+
+def test_a_how_to_whose_rest_is_in_scope_is_answered(kb):
+    question = "how do I avoid cold starts with Spring Boot"
+    retriever = ScriptedRetriever(
+        {question: _result(kb, question, topical=True, frameworks=("spring-boot",))},
+        default=_result(kb, "rest", topical=True),
+    )
+    answer = Answerer(kb, retriever).answer(question)
+    assert answer.in_scope and answer.kind != "decline"
+    assert [p.id for p in answer.passages] == ["wins.spring"]
+
+
+def test_a_question_naming_no_framework_is_not_searched_twice(kb):
+    question = "how do I configure CORS"
+    result = RetrievalResult(question, [Hit(kb.passage("wins.spring"), 0.3)], True, False)
+    retriever = ScriptedRetriever({}, default=result)
+    Answerer(kb, retriever).answer(question)
+    assert retriever.queries == [question]
