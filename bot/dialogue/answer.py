@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
-from bot.knowledge.mentions import compared_pair, without_frameworks
+from bot.knowledge.mentions import compared_pair, mentioned_frameworks, without_frameworks
 from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
 
@@ -358,6 +358,14 @@ class Answerer:
             if column:
                 said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
         return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
+
+    def to_encode(self, text: str) -> list[str]:
+        """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
+        if not (HOW_TO.search(text) or FAULT.search(text)):
+            return []
+        if not mentioned_frameworks(text, self.kb, languages=True):
+            return []
+        return [without_frameworks(text, self.kb)]
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""

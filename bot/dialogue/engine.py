@@ -195,22 +195,27 @@ class Engine:
         command = (turn.command or "").strip().lower()
         read = text if command == "recommend" else self._mended(text)
         future: Future[np.ndarray] = submit(read)
+        # A how-to question about a framework is also searched with the names cut out.
+        extra = (
+            [] if command == "recommend" else [submit(t) for t in self.answerer.to_encode(read)]
+        )
         state = state or DialogueState()
         pending = state.requested_slot if state.mode == "form" else None
-        if command == "ask":
-            return future  # /ask never reads needs
         reading = (
-            {None, *self.interpreter.classifier.names}
+            set()  # /ask never reads needs
+            if command == "ask"
+            else {None, *self.interpreter.classifier.names}
             if command == "recommend"
             else self.interpreter.reads_needs(read, state)
         )
-        if not reading:
-            return future
         done: Future[np.ndarray] = Future()
+        if not reading:
+            _settle_after(done, future, extra)
+            return done
 
         def clauses(intent: str | None) -> None:
             texts = self.reader.to_encode(read, pending) if intent in reading else []
-            _settle_after(done, future, [submit(c) for c in texts])
+            _settle_after(done, future, [*extra, *(submit(c) for c in texts)])
 
         if reading >= {None, *self.interpreter.classifier.names}:
             clauses(None)  # read whatever the intent: encode them in the same pass
@@ -220,7 +225,7 @@ class Engine:
             # the text's vector: the clauses (a second of 1.4 texts a question) wait for it.
             def classified(first: Future[np.ndarray]) -> None:
                 if first.exception() is not None:
-                    _settle_after(done, future, [])
+                    _settle_after(done, future, extra)
                     return
                 clauses(self.interpreter.classifier.classify(read, first.result()).intent)
 
@@ -266,8 +271,10 @@ class Engine:
         submit = getattr(self.embedder, "prefetch", None)
         if not text or submit is None or self.share_codec.decode(text) is not None:
             return None
-        future: Future[np.ndarray] = submit(self._mended(text))  # what the answer encodes
-        return future
+        read = self._mended(text)  # what the answer encodes
+        done: Future[np.ndarray] = Future()
+        _settle_after(done, submit(read), [submit(t) for t in self.answerer.to_encode(read)])
+        return done
 
     def _shared_article(self, shared: inline_mode.SharedPick, query: str) -> Article:
         needs = [StatedNeed(need, "") for need in shared.needs]

@@ -46,6 +46,9 @@ TURNS = [
         Turn(text="typescrpt team, opinionated layout, injected services", command="recommend"),
         DialogueState(),
     ),
+    # A how-to about a framework is searched again with the names cut out.
+    (Turn(text="how do I configure CORS in Spring Boot?"), DialogueState()),
+    (Turn(text="django static files not working in production", command="ask"), DialogueState()),
     # Whether these read needs hangs on their intent: the clauses wait for the text's vector.
     (
         Turn(text="which framework is best for a realtime dashboard on edge functions?"),
