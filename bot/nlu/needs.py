@@ -22,6 +22,7 @@ import numpy as np
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 from bot.nlu.slots import Extraction, SlotExtractor
+from bot.nlu.spelling import Speller
 from bot.nlu.vectors import cached_vectors
 
 if TYPE_CHECKING:
@@ -383,7 +384,11 @@ class DescriptionReader:
         kb: KnowledgeBase,
         embedder: Embedder,
         cache_dir: Path | None = None,
+        speller: Speller | None = None,
     ) -> None:
+        """`speller` mends typos before reading ("Pyhton devs", "kotiln, serverles"); build it
+        with the form's words (`form_words`), which name the facts a description states."""
+        self.speller = speller
         self.extractor = SlotExtractor.for_knowledge(spec, kb)
         # The languages' own names say who the team is, never what it needs.
         subjects = tuple(
@@ -401,14 +406,21 @@ class DescriptionReader:
         }
         self.needs = NeedDetector(kb, embedder, cache_dir, subjects=subjects, meanings=meanings)
 
+    def mend(self, text: str) -> str:
+        """`text` with its typos mended (as typed when the reader has no speller)."""
+        return self.speller.correct(text) if self.speller is not None else text
+
     def to_encode(self, text: str, pending: str | None = None) -> list[str]:
-        """The texts `read` will encode besides `text` itself (for a prefetch)."""
+        """The texts `read` will encode besides `mend(text)` itself (for a prefetch)."""
+        text = self.mend(text)
         return self.needs.to_encode(text, self.extractor.extract(text, pending).explained())
 
     def read(
         self, text: str, pending: str | None = None, vector: np.ndarray | None = None
     ) -> Extraction:
-        """The Extraction of `text` with its needs (`vector`: the text's, when at hand)."""
+        """The Extraction of `text`, typos mended, with its needs (`vector`: the mended
+        text's, when at hand)."""
+        text = self.mend(text)
         extraction = self.extractor.extract(text, pending)
         self.add_needs(text, vector, extraction)
         return extraction
