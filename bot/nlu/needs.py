@@ -72,7 +72,11 @@ _CLAUSE = re.compile(
     r",\s*(?=(?:and|but|so|because|since|while|though|although|which|where|plus)\b)"
     r"|\s+(?=(?:but|because|since|although|though|whereas)\b)"
     r"|,?\s+and\s+(?=(?:we|we're|our|it|it's|they)\b)"
-    r"|,\s+(?=(?:we|our|it|they|the|and)\b)",
+    r"|,\s+(?=(?:we|our|it|they|the|and)\b)"
+    # A relative clause that states a requirement is a need of its own: "functions triggered
+    # by queue messages | that must start fast".
+    r"|\s+(?=(?:that|which|who)\s+(?:\w+\s+)?(?:must|should|has\s+to|have\s+to|needs?\s+to|"
+    r"can't|cannot|will\s+have\s+to)\b)",
     re.IGNORECASE,
 )
 # Every "n't" form ("haven't", "didn't", "couldn't" were missed, so "we haven't picked a
@@ -115,7 +119,7 @@ def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list
 
 
 _LEADING = re.compile(
-    r"(?:and|but|so|because|since|while|though|although|which|where|plus|whereas)\s+",
+    r"(?:and|but|so|because|since|while|though|although|which|where|plus|whereas|that|who)\s+",
     re.IGNORECASE,
 )
 

@@ -163,6 +163,15 @@ DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
 # Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
 # with an apostrophe ("i'm the only developer") are missed. One character for one, so the
 # spans found in the translated text are the original's.
+# What a team-size phrase counts: "a handful of (third-party APIs)". Up to 4 words after
+# "of" ("a small team of backend Java engineers" keeps its noun in reach); people words beside
+# the slot's own count and group nouns.
+_OF_WHAT = re.compile(r"\s+of\s+([^,.;:!?()]*)", re.IGNORECASE)
+_OF_WINDOW = 4
+_PEOPLE = ("us", "them", "you", "people", "humans", "colleagues", "friends", "founders",
+           "coworkers", "peers", "hires", "juniors", "seniors", "contractors", "freelancers",
+           "volunteers", "students", "experts", "specialists", "hackers", "techies", "nerds",
+           "teams", "members", "thousands", "hundreds", "dozens")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 # Between these a quoted "from" span may join two phrases ("poetry and pytest").
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
@@ -255,6 +264,7 @@ class SlotExtractor:
         self._pending: dict[str, list[_Pattern]] = {}
         self._counts: list[tuple[Slot, re.Pattern[str], bool]] = []
         self._bare_counts: dict[str, re.Pattern[str]] = {}
+        self._people: dict[str, frozenset[str]] = {}
         for slot in spec.slots:
             pending = self._pending.setdefault(slot.name, [])
             for option in slot.options:
@@ -320,6 +330,24 @@ class SlotExtractor:
             )
             self._frameworks.append((fid, re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)))
 
+    def _counts_people(self, slot: Slot, text: str, end: int) -> bool:
+        """False when the phrase ending at `end` counts things other than people: "a handful
+        | of third-party APIs", "a couple | of services"; "a small team | of engineers",
+        "an org | of 300" and a phrase without "of" count people."""
+        after = _OF_WHAT.match(text, end)
+        if after is None:
+            return True
+        words = re.findall(r"[\w'-]+", after.group(1).lower())[:_OF_WINDOW]
+        people = self._people.setdefault(
+            slot.name,
+            frozenset(
+                w
+                for noun in (*slot.count_nouns, *slot.group_nouns, *_PEOPLE)
+                for w in noun.lower().split()
+            ),
+        )
+        return any(w in people or w.isdigit() or w in _NUMBER_WORDS for w in words)
+
     @classmethod
     def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
         """An extractor that also reads frameworks ruled out by name or alias ("skip Django")."""
@@ -379,6 +407,8 @@ class SlotExtractor:
             slot = self.spec.slot(match.slot)
             if slot.wish and _SKILL_BEFORE.search(_SENTENCE_PART.split(text[: match.start])[-1]):
                 continue  # "comfortable with type hints" is a skill, not a priority
+            if slot.count_nouns and not self._counts_people(slot, text, match.end):
+                continue  # "a handful of third-party APIs" counts APIs, not the team
             weak = _is_weak(text, match.start, match.end)
             if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload

@@ -172,3 +172,20 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
         load_form(tmp_path / "intents")
     assert str(err.value).startswith(f"{slots}:")
     assert "longer than 32" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("it calls a handful of third-party APIs", None),
+        ("a couple of services behind one gateway", None),
+        ("a small team of backend engineers", "small"),
+        ("a handful of us", "small"),
+        ("a large org of 300", "several_teams"),
+        ("a small team", "small"),
+    ],
+)
+def test_a_team_size_word_counts_people_not_things(
+    extractor: SlotExtractor, text: str, size: str | None
+) -> None:
+    assert extractor.extract(text).values.get("team_size") == size
