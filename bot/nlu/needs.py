@@ -309,7 +309,7 @@ class NeedDetector:
             vectors = self.embedder.encode(masked)
         sims = vectors @ self._vectors.T
         out = []
-        for part, sim in zip(parts, sims, strict=True):
+        for part, rest, sim in zip(parts, masked, sims, strict=True):
             # "we don't need an admin" must not state the need for one: a clause and a
             # phrasing agree on negation or are not compared, unless one of them only
             # negates inside a requirement ("with no delay").
@@ -323,6 +323,10 @@ class NeedDetector:
             if n and null >= needs.max():
                 needs[:] = -1.0  # closer to a statement of fact than to any need
             if len(meanings) and null >= meanings.max():
+                meanings[:] = -1.0
+            if len(meanings) and self._mask(part) != rest:
+                # A slot phrase was cut out of this clause: what is left ("the request runs a
+                # ... before it can answer") is a fragment, no description of a value.
                 meanings[:] = -1.0
             out.append((part, needs, meanings))
         return out
