@@ -153,6 +153,16 @@ _REQUIREMENT = re.compile(
     re.IGNORECASE,
 )
 POSITIVE, EITHER, NEGATIVE = 1, 0, -1
+# A clause that dismisses what it names states no need in either polarity: "startup speed is
+# irrelevant" met fast startup's phrasings at 0.67, and as a negation still met its negative
+# ones ("we don't want users waiting while a new instance boots") at 0.44.
+_DISMISSAL = re.compile(
+    r"\b(?:irrelevant|unimportant|unnecessary|overkill|pointless|needless|moot|"
+    r"(?:does|do)n['\u2019]?t\s+(?:really\s+)?(?:matter|care)|"
+    r"not\s+(?:really\s+)?(?:important|a\s+concern|a\s+priority|an\s+issue|a\s+problem|"
+    r"a\s+factor)|no\s+concern)\b",
+    re.IGNORECASE,
+)
 
 
 def _polarity(text: str) -> int:
@@ -320,8 +330,8 @@ class NeedDetector:
             best = np.full(n + 1 + len(self.meaning_ids), -1.0)
             np.maximum.at(best, self._owners, row)
             needs, null, meanings = best[:n].copy(), best[n], best[n + 1 :].copy()
-            if n and null >= needs.max():
-                needs[:] = -1.0  # closer to a statement of fact than to any need
+            if n and (null >= needs.max() or _DISMISSAL.search(part)):
+                needs[:] = -1.0  # closer to a statement of fact than to any need, or dismissed
             if len(meanings) and null >= meanings.max():
                 meanings[:] = -1.0
             if len(meanings) and self._mask(part) != rest:

@@ -111,10 +111,12 @@ _NEGATIONS = frozenset(
 _ONLY = re.compile(r"\b(?:nothing|none)\s+(?:but|other\s+than|except)\b", re.IGNORECASE)
 # A negation stops at these verbs: "we can't hire Rust people" rules nothing out.
 _NEGATION_BREAKERS = frozenset(["hire", "hiring", "find", "recruit", "afford", "wait"])
-# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out".
+# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out",
+# "performance is irrelevant".
 _NEGATED_AFTER = re.compile(
     r"^(?:'s\b[^,.;:!?]{0,40}?)?\s+(?:is|are)\s+(?:off\s+the\s+table|out\s+of\s+the\s+question|"
-    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b)",
+    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b|"
+    r"irrelevant|unimportant|overkill|pointless|moot)",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")

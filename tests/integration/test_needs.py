@@ -123,3 +123,8 @@ def test_what_is_left_of_a_clause_after_its_phrase_means_no_value(reader) -> Non
     # "a physics simulation" cut out read as serverless (0.69) and raw throughput (0.64).
     got = reader.read("each request runs a Monte Carlo simulation before it can answer")
     assert got.values == {"workload": "cpu_heavy"}
+
+
+@pytest.mark.model
+def test_a_dismissed_need_is_not_stated(reader) -> None:
+    assert reader.read("honestly, boot time is irrelevant to us").needs == []

@@ -189,3 +189,9 @@ def test_a_team_size_word_counts_people_not_things(
     extractor: SlotExtractor, text: str, size: str | None
 ) -> None:
     assert extractor.extract(text).values.get("team_size") == size
+
+
+def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
+    got = extractor.extract("performance is irrelevant for us")
+    assert got.values == {}
+    assert got.negated == {"priority": ["throughput"]}
