@@ -195,3 +195,19 @@ def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
     got = extractor.extract("performance is irrelevant for us")
     assert got.values == {}
     assert got.negated == {"priority": ["throughput"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("the sole backend engineer, that's me", "solo"),
+        ("I'm the only programmer on it", "solo"),
+        ("the only developer tool we like", None),
+        ("a trio of engineers", "small"),
+        ("a pair of developers", "small"),
+    ],
+)
+def test_one_person_or_a_few_in_other_words(
+    extractor: SlotExtractor, text: str, size: str | None
+) -> None:
+    assert extractor.extract(text).values.get("team_size") == size
