@@ -162,18 +162,31 @@ _SENTENCE_PART = re.compile(r"[.;:!?()]|\bbut\b", re.IGNORECASE)
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
-# Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
-# with an apostrophe ("i'm the only developer") are missed. One character for one, so the
-# spans found in the translated text are the original's.
 # What a team-size phrase counts: "a handful of (third-party APIs)". Up to 4 words after
 # "of" ("a small team of backend Java engineers" keeps its noun in reach); people words beside
 # the slot's own count and group nouns.
 _OF_WHAT = re.compile(r"\s+of\s+([^,.;:!?()]*)", re.IGNORECASE)
 _OF_WINDOW = 4
-_PEOPLE = ("us", "them", "you", "people", "humans", "colleagues", "friends", "founders",
-           "coworkers", "peers", "hires", "juniors", "seniors", "contractors", "freelancers",
-           "volunteers", "students", "experts", "specialists", "hackers", "techies", "nerds",
-           "teams", "members", "thousands", "hundreds", "dozens")
+_PEOPLE = tuple(
+    re.findall(
+        r"\S+",
+        """us them you people humans colleagues friends founders coworkers peers hires juniors
+    seniors contractors freelancers volunteers students experts specialists hackers techies
+    nerds teams members thousands hundreds dozens""",
+    )
+)
+# "android developers" -> "an Android background": the people a cue names, by their past.
+_ROLES = frozenset(
+    re.findall(
+        r"\S+",
+        """developers devs engineers folks people team shop programmers developer dev engineer
+    veterans background""",
+    )
+)
+_PAST_OF = r"[\s-]+(?:background|experience|veterans?|world|crowd|alumni)(?![\w])"
+# Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
+# with an apostrophe ("i'm the only developer") are missed. One character for one, so the
+# spans found in the translated text are the original's.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 # Between these a quoted "from" span may join two phrases ("poetry and pytest").
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
@@ -285,6 +298,22 @@ class SlotExtractor:
                 for phrase in extra:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
                     pending.append((_needle(phrase), pattern, slot.name, option.value, DIRECT))
+            if slot.background:
+                # A family named by its people ("android developers", "rails devs") also
+                # speaks through their past: "an Android background", "the Rails world".
+                heads = [
+                    (phrase, option.value, CUE)
+                    for option in slot.options
+                    for phrase in (*option.synonyms, *option.cues)
+                ] + [(phrase, slot.several_values or "", OTHER) for phrase in slot.others]
+                for phrase, value, strength in heads:
+                    words = phrase.lower().split()
+                    if len(words) < 2 or words[-1] not in _ROLES or not value:
+                        continue
+                    head = " ".join(words[:-1])
+                    body = re.escape(head).replace(r"\ ", r"[\s-]+")
+                    pattern = re.compile(rf"(?<![\w]){body}{_PAST_OF}", re.IGNORECASE)
+                    self._global.append((_needle(head), pattern, slot.name, value, strength))
             if slot.several_values:
                 for phrase in slot.others:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)

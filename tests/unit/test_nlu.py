@@ -211,3 +211,17 @@ def test_one_person_or_a_few_in_other_words(
     extractor: SlotExtractor, text: str, size: str | None
 ) -> None:
     assert extractor.extract(text).values.get("team_size") == size
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("half of us came from an Android background", "jvm"),
+        ("React veterans building an API", "js_ts"),
+        ("a data science background", "python"),
+    ],
+)
+def test_a_family_of_people_speaks_through_its_past(
+    extractor: SlotExtractor, text: str, language: str
+) -> None:
+    assert extractor.extract(text).values.get("team_language") == language
