@@ -173,7 +173,8 @@ def evaluate_needs(
         text = node.require("text").text()
         gold = set(node.require("needs").texts()) if node.require("needs").value else set()
         mended = reader.mend(text)
-        scored = detector.scores(mended, None, reader.extractor.extract(mended).explained())
+        explained = reader.extractor.extract(mended).explained(reader.wishes)
+        scored = detector.scores(mended, None, explained)
         items.append((text, gold, scored))
 
     def found(scored: list[tuple[str, np.ndarray]], threshold: float) -> set[str]:

@@ -20,6 +20,8 @@ from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from bot.nlu.needs import NeedMatch
 
 _NUMBER_WORDS = {
@@ -239,9 +241,10 @@ class Extraction:
         strong = any(m.strength >= DIRECT and not m.negated for m in self.matches)
         return strong or bool(self.negated or self.excluded or self.needs)
 
-    def explained(self) -> list[tuple[int, int]]:
-        """Spans of the text the slots read (synonyms and cues): facts, not needs."""
-        return [(m.start, m.end) for m in self.matches]
+    def explained(self, wishes: Collection[str] = ()) -> list[tuple[int, int]]:
+        """Spans of the text the slots read (synonyms and cues): facts, not needs. The
+        `wishes` slots' spans are left in: what matters most is a need too."""
+        return [(m.start, m.end) for m in self.matches if m.slot not in wishes]
 
 
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:

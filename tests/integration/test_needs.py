@@ -128,3 +128,10 @@ def test_what_is_left_of_a_clause_after_its_phrase_means_no_value(reader) -> Non
 @pytest.mark.model
 def test_a_dismissed_need_is_not_stated(reader) -> None:
     assert reader.read("honestly, boot time is irrelevant to us").needs == []
+
+
+@pytest.mark.model
+def test_what_matters_most_is_read_as_a_need_too(reader) -> None:
+    # "milliseconds" is a raw-throughput word, and cut out of the clause it left "boots in".
+    got = reader.read("we want something lighter that boots in milliseconds")
+    assert "fast-startup" in [n.need for n in got.needs]
