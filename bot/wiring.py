@@ -18,7 +18,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.form import load_form
     from bot.knowledge import load_knowledge
     from bot.nlu import DescriptionReader, IntentClassifier
-    from bot.nlu.spelling import Speller
+    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
@@ -31,6 +31,9 @@ def build_engine(settings: Settings) -> Engine:
     cache_dir = settings.data_dir / "index"
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
-    speller = Speller(kb, vocabulary())
-    reader = DescriptionReader(spec, kb, embedder, cache_dir)
+    words = vocabulary()
+    speller = Speller(kb, words)
+    # Descriptions are mended towards the form's words too ("kotiln, serverles").
+    mender = Speller(kb, words, form_words(spec), DESCRIPTION_MIN_LENGTH)
+    reader = DescriptionReader(spec, kb, embedder, cache_dir, mender)
     return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)

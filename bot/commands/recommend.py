@@ -58,9 +58,11 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
         descriptions = [" ".join(args.text).strip()]
     if descriptions == [""] and not fixed:
         raise UserError("describe the team and project, e.g. 'three Python devs, content site'")
-    from bot.embedding.minilm import load_embedder
+    from bot.embedding.minilm import load_embedder, vocabulary
+    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
 
-    reader = DescriptionReader(spec, kb, load_embedder(), settings.data_dir / "index")
+    mender = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    reader = DescriptionReader(spec, kb, load_embedder(), settings.data_dir / "index", mender)
     advisor = Advisor(kb, spec)
     for n, text in enumerate(descriptions):
         extraction = reader.read(text)

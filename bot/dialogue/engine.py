@@ -182,18 +182,25 @@ class Engine:
         """Start the turn's model work without blocking; `handle` then finds the vectors cached.
 
         None when the turn needs no model, or the embedder cannot work ahead. It encodes the
-        text `handle` reads (free text and /ask read it with typos mended, /recommend as typed)
-        and, unless it is a question for /ask, the clauses a description's needs are read from:
-        an encode that missed the cache would run on the caller's thread, the event loop in
-        Telegram. `state` tells which question is pending (it changes what a clause is). The
-        future is the message's own vector.
+        text `handle` reads (typos mended: /ask by the answer's speller, /recommend by the
+        reader's, free text by both) and, unless it is a question for /ask, the clauses a
+        description's needs are read from: an encode that missed the cache would run on the
+        caller's thread, the event loop in Telegram. `state` tells which question is pending
+        (it changes what a clause is). The future is the message's own vector.
         """
         text = self._model_text(turn)
         submit = getattr(self.embedder, "prefetch", None)
         if text is None or submit is None:
             return None
         command = (turn.command or "").strip().lower()
-        read = text if command == "recommend" else self._mended(text)
+        # /ask encodes what the answer reads, /recommend what the reader reads, free text
+        # what interpret reads.
+        if command == "ask":
+            read = self._mended(text)
+        elif command == "recommend":
+            read = self.reader.mend(text)
+        else:
+            read = self.interpreter.mended(text)
         future: Future[np.ndarray] = submit(read)
         # A how-to question about a framework is also searched with the names cut out.
         extra = (

@@ -16,6 +16,7 @@ from bot.form import load_form
 from bot.knowledge import load_knowledge
 from bot.nlu import DescriptionReader
 from bot.nlu.needs import NEED_THRESHOLD
+from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
 
 if TYPE_CHECKING:
     from bot.embedding import Embedder
@@ -64,11 +65,14 @@ def _reader(settings: Settings, embedder: Embedder | None) -> tuple[DescriptionR
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_form(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
+    from bot.embedding.minilm import vocabulary
+
     if embedder is None:
         from bot.embedding.minilm import load_embedder
 
         embedder = load_embedder()
-    reader = DescriptionReader(spec, kb, _Memo(embedder), settings.data_dir / "index")
+    speller = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    reader = DescriptionReader(spec, kb, _Memo(embedder), settings.data_dir / "index", speller)
     return reader, Advisor(kb, spec)
 
 
@@ -168,7 +172,9 @@ def evaluate_needs(
     for node in statements:
         text = node.require("text").text()
         gold = set(node.require("needs").texts()) if node.require("needs").value else set()
-        scored = detector.scores(text, None, reader.extractor.extract(text).explained())
+        mended = reader.mend(text)
+        explained = reader.extractor.extract(mended).explained(reader.wishes)
+        scored = detector.scores(mended, None, explained)
         items.append((text, gold, scored))
 
     def found(scored: list[tuple[str, np.ndarray]], threshold: float) -> set[str]:

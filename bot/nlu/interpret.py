@@ -86,6 +86,12 @@ class Interpreter:
         self.classifier, self.extractor = classifier, extractor
         self.speller, self.reader = speller, reader
 
+    def mended(self, text: str) -> str:
+        """`text` with its typos mended by the speller, then by the reader's (the form's words)."""
+        if self.speller is not None:
+            text = self.speller.correct(text)
+        return self.reader.mend(text) if self.reader is not None else text
+
     def needs_model(self, text: str) -> bool:
         """True when `interpret(text, ...)` runs the embedder (no exact keyword)."""
         return self.classifier.keyword(text) is None
@@ -117,8 +123,7 @@ class Interpreter:
             change, slot = self._change(text)
             if change:
                 return Meaning("change", slot=slot)
-        if self.speller is not None:
-            text = self.speller.correct(text)  # the vector and all that follows read it mended
+        text = self.mended(text)  # the vector and all that follows read it mended
         vector = self.embedder.encode([text])[0]
         intent = self.classifier.classify(text, vector).intent
         in_form = state.mode == "form"

@@ -24,6 +24,8 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from bot.nlu.needs import NeedMatch
 
 _NUMBER_WORDS = {
@@ -115,10 +117,12 @@ _NEGATIONS = frozenset(
 _ONLY = re.compile(r"\b(?:nothing|none)\s+(?:but|other\s+than|except)\b", re.IGNORECASE)
 # A negation stops at these verbs: "we can't hire Rust people" rules nothing out.
 _NEGATION_BREAKERS = frozenset(["hire", "hiring", "find", "recruit", "afford", "wait"])
-# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out".
+# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out",
+# "performance is irrelevant".
 _NEGATED_AFTER = re.compile(
     r"^(?:'s\b[^,.;:!?]{0,40}?)?\s+(?:is|are)\s+(?:off\s+the\s+table|out\s+of\s+the\s+question|"
-    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b)",
+    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b|"
+    r"irrelevant|unimportant|overkill|pointless|moot)",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
@@ -164,6 +168,28 @@ _SENTENCE_PART = re.compile(r"[.;:!?()]|\bbut\b", re.IGNORECASE)
 _WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
+# What a team-size phrase counts: "a handful of (third-party APIs)". Up to 4 words after
+# "of" ("a small team of backend Java engineers" keeps its noun in reach); people words beside
+# the slot's own count and group nouns.
+_OF_WHAT = re.compile(r"\s+of\s+([^,.;:!?()]*)", re.IGNORECASE)
+_OF_WINDOW = 4
+_PEOPLE = tuple(
+    re.findall(
+        r"\S+",
+        """us them you people humans colleagues friends founders coworkers peers hires juniors
+    seniors contractors freelancers volunteers students experts specialists hackers techies
+    nerds teams members thousands hundreds dozens""",
+    )
+)
+# "android developers" -> "an Android background": the people a cue names, by their past.
+_ROLES = frozenset(
+    re.findall(
+        r"\S+",
+        """developers devs engineers folks people team shop programmers developer dev engineer
+    veterans background""",
+    )
+)
+_PAST_OF = r"[\s-]+(?:background|experience|veterans?|world|crowd|alumni)(?![\w])"
 # Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
 # with an apostrophe ("i'm the only developer") are missed. One character for one, so the
 # spans found in the translated text are the original's.
@@ -214,9 +240,10 @@ class Extraction:
         strong = any(m.strength >= DIRECT and not m.negated for m in self.matches)
         return strong or bool(self.negated or self.excluded or self.needs)
 
-    def explained(self) -> list[tuple[int, int]]:
-        """Spans of the text the slots read (synonyms and cues): facts, not needs."""
-        return [(m.start, m.end) for m in self.matches]
+    def explained(self, wishes: Collection[str] = ()) -> list[tuple[int, int]]:
+        """Spans of the text the slots read (synonyms and cues): facts, not needs. The
+        `wishes` slots' spans are left in: what matters most is a need too."""
+        return [(m.start, m.end) for m in self.matches if m.slot not in wishes]
 
     def copy(self) -> Extraction:
         """A copy whose containers can change without touching this one (matches are frozen)."""
@@ -264,6 +291,7 @@ class SlotExtractor:
         pending_: dict[str, list[_Pattern]] = {}
         self._counts: list[tuple[Slot, re.Pattern[str], bool]] = []
         self._bare_counts: dict[str, re.Pattern[str]] = {}
+        self._people: dict[str, frozenset[str]] = {}
         for slot in spec.slots:
             pending = pending_.setdefault(slot.name, [])
             for option in slot.options:
@@ -280,6 +308,22 @@ class SlotExtractor:
                 for phrase in extra:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
                     pending.append((phrase, pattern, slot.name, option.value, DIRECT))
+            if slot.background:
+                # A family named by its people ("android developers", "rails devs") also
+                # speaks through their past: "an Android background", "the Rails world".
+                heads = [
+                    (phrase, option.value, CUE)
+                    for option in slot.options
+                    for phrase in (*option.synonyms, *option.cues)
+                ] + [(phrase, slot.several_values or "", OTHER) for phrase in slot.others]
+                for phrase, value, strength in heads:
+                    parts = phrase.lower().split()
+                    if len(parts) < 2 or parts[-1] not in _ROLES or not value:
+                        continue
+                    head = " ".join(parts[:-1])
+                    body = re.escape(head).replace(r"\ ", r"[\s-]+")
+                    pattern = re.compile(rf"(?<![\w]){body}{_PAST_OF}", re.IGNORECASE)
+                    global_.append((head, pattern, slot.name, value, strength))
             if slot.several_values:
                 for phrase in slot.others:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
@@ -333,6 +377,24 @@ class SlotExtractor:
                 for n in sorted(set(names), key=len, reverse=True)
             )
             self._frameworks.append((fid, re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.I)))
+
+    def _counts_people(self, slot: Slot, text: str, end: int) -> bool:
+        """False when the phrase ending at `end` counts things other than people: "a handful
+        | of third-party APIs", "a couple | of services"; "a small team | of engineers",
+        "an org | of 300" and a phrase without "of" count people."""
+        after = _OF_WHAT.match(text, end)
+        if after is None:
+            return True
+        words = re.findall(r"[\w'-]+", after.group(1).lower())[:_OF_WINDOW]
+        people = self._people.setdefault(
+            slot.name,
+            frozenset(
+                w
+                for noun in (*slot.count_nouns, *slot.group_nouns, *_PEOPLE)
+                for w in noun.lower().split()
+            ),
+        )
+        return any(w in people or w.isdigit() or w in _NUMBER_WORDS for w in words)
 
     @classmethod
     def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
@@ -401,6 +463,8 @@ class SlotExtractor:
             slot = self.spec.slot(match.slot)
             if slot.wish and _SKILL_BEFORE.search(_SENTENCE_PART.split(text[: match.start])[-1]):
                 continue  # "comfortable with type hints" is a skill, not a priority
+            if slot.count_nouns and not self._counts_people(slot, text, match.end):
+                continue  # "a handful of third-party APIs" counts APIs, not the team
             weak = _is_weak(text, match.start, match.end)
             if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload

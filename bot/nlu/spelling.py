@@ -16,11 +16,17 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# Endings of a known word that make another real word ("resizes", "cached", "curators").
+_ENDINGS = ("s", "es", "d", "ed", "ing", "ly", "er", "ers", "r", "rs")
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
+# A description's four-letter words are mostly abbreviations one edit from a name ("perf" and
+# Perl, "prod" and "pros"): the reader mends words of five letters or more.
+DESCRIPTION_MIN_LENGTH = 5
 
 
 def knowledge_words(kb: KnowledgeBase) -> set[str]:
@@ -32,18 +38,41 @@ def knowledge_words(kb: KnowledgeBase) -> set[str]:
     return {w.lower() for text in texts for w in _WORD.findall(text.replace("-", " "))}
 
 
+def form_words(spec: FormSpec) -> set[str]:
+    """Every word of the form's synonyms and cues, lower-cased: "kotlin", "serverless",
+    "realtime", "gradle" (a description names its facts in these, not in the article's)."""
+    texts: list[str] = []
+    for slot in spec.slots:
+        texts += slot.others
+        for option in slot.options:
+            texts += (*option.synonyms, *option.cues)
+    return {w.lower() for text in texts for w in _WORD.findall(text.replace("-", " "))}
+
+
 class Speller:
     """Mends misspelt words against the knowledge's vocabulary (see the module docstring)."""
 
-    def __init__(self, kb: KnowledgeBase, dictionary: Iterable[str]) -> None:
-        self.targets = sorted(w for w in knowledge_words(kb) if len(w) >= MIN_LENGTH)
-        self.known = frozenset(dictionary) | frozenset(self.targets)
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        dictionary: Iterable[str],
+        extra: Iterable[str] = (),
+        min_length: int = MIN_LENGTH,
+    ) -> None:
+        """`extra`: more words to mend towards (the form's, see `form_words`); words shorter
+        than `min_length` are left as typed."""
+        extra = {w.lower() for w in extra}
+        self.min_length = min_length
+        self.targets = sorted(w for w in knowledge_words(kb) | extra if len(w) >= min_length)
+        self.known = frozenset(dictionary) | frozenset(self.targets) | frozenset(extra)
         self._cache: dict[str, str] = {}
 
     def _mend(self, word: str) -> str:
         lowered = word.lower()
-        if len(lowered) < MIN_LENGTH or lowered in self.known or not lowered.isalpha():
+        if len(lowered) < self.min_length or lowered in self.known or not lowered.isalpha():
             return word
+        if any(lowered.endswith(end) and lowered[: -len(end)] in self.known for end in _ENDINGS):
+            return word  # the word list has few inflections: "crunches" is "crunch" + "es"
         if lowered not in self._cache:
             limit = 1 if len(lowered) < 8 else 2
             # Typos rarely touch the first letter; guessing past it turned "trustworthy"

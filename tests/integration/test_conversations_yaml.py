@@ -27,7 +27,8 @@ def _cases() -> list[tuple[str, dict]]:
 @pytest.fixture(scope="session")
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     from bot.embedding.minilm import vocabulary
-    from bot.nlu.spelling import Speller
+    from bot.nlu import DescriptionReader
+    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
     from bot.retrieval import build_retriever
 
     spec = load_form(repo / "intents")
@@ -35,7 +36,9 @@ def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     retriever = build_retriever(kb, embedder, cache)
     classifier = IntentClassifier(spec, embedder, cache)
     speller = Speller(kb, vocabulary())
-    return Engine(kb, spec, embedder, retriever, classifier, speller=speller)
+    mender = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    reader = DescriptionReader(spec, kb, embedder, cache, mender)
+    return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)
 
 
 def _turn(spec: dict, state: DialogueState) -> Turn:

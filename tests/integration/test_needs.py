@@ -114,3 +114,24 @@ def test_a_slot_value_in_other_words_is_read_by_meaning(reader, text, slot, valu
 def test_a_value_named_outright_is_not_overridden_by_meaning(reader) -> None:
     got = reader.read("Docker on our own VMs, and we only want to pay when the code runs")
     assert got.values["deployment"] == "containers"
+
+
+@pytest.mark.model
+def test_what_is_left_of_a_clause_after_its_phrase_means_no_value(reader) -> None:
+    # "a Monte Carlo simulation" gives the workload; the fragment left ("each request runs a
+    # ... before it can answer") was compared with the meanings, and such a fragment with
+    # "a physics simulation" cut out read as serverless (0.69) and raw throughput (0.64).
+    got = reader.read("each request runs a Monte Carlo simulation before it can answer")
+    assert got.values == {"workload": "cpu_heavy"}
+
+
+@pytest.mark.model
+def test_a_dismissed_need_is_not_stated(reader) -> None:
+    assert reader.read("honestly, boot time is irrelevant to us").needs == []
+
+
+@pytest.mark.model
+def test_what_matters_most_is_read_as_a_need_too(reader) -> None:
+    # "milliseconds" is a raw-throughput word, and cut out of the clause it left "boots in".
+    got = reader.read("we want something lighter that boots in milliseconds")
+    assert "fast-startup" in [n.need for n in got.needs]

@@ -172,3 +172,56 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
         load_form(tmp_path / "intents")
     assert str(err.value).startswith(f"{slots}:")
     assert "longer than 32" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("it calls a handful of third-party APIs", None),
+        ("a couple of services behind one gateway", None),
+        ("a small team of backend engineers", "small"),
+        ("a handful of us", "small"),
+        ("a large org of 300", "several_teams"),
+        ("a small team", "small"),
+    ],
+)
+def test_a_team_size_word_counts_people_not_things(
+    extractor: SlotExtractor, text: str, size: str | None
+) -> None:
+    assert extractor.extract(text).values.get("team_size") == size
+
+
+def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
+    got = extractor.extract("performance is irrelevant for us")
+    assert got.values == {}
+    assert got.negated == {"priority": ["throughput"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("the sole backend engineer, that's me", "solo"),
+        ("I'm the only programmer on it", "solo"),
+        ("the only developer tool we like", None),
+        ("a trio of engineers", "small"),
+        ("a pair of developers", "small"),
+    ],
+)
+def test_one_person_or_a_few_in_other_words(
+    extractor: SlotExtractor, text: str, size: str | None
+) -> None:
+    assert extractor.extract(text).values.get("team_size") == size
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("half of us came from an Android background", "jvm"),
+        ("React veterans building an API", "js_ts"),
+        ("a data science background", "python"),
+    ],
+)
+def test_a_family_of_people_speaks_through_its_past(
+    extractor: SlotExtractor, text: str, language: str
+) -> None:
+    assert extractor.extract(text).values.get("team_language") == language

@@ -40,3 +40,23 @@ def test_real_words_and_short_ones_stay(speller: Speller, text: str) -> None:
 def test_the_vocabulary_covers_names_aliases_and_uncovered_technologies(kb) -> None:
     words = knowledge_words(kb)
     assert {"django", "springboot", "quarkus", "koa", "concurrency"} <= words
+
+
+def test_a_description_is_mended_towards_the_forms_words(kb, repo) -> None:
+    from bot.form import load_form
+    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, form_words
+
+    spec = load_form(repo / "intents")
+    mender = Speller(kb, ENGLISH, form_words(spec), DESCRIPTION_MIN_LENGTH)
+    assert mender.correct("kotiln, serverles") == "kotlin, serverless"
+    assert mender.correct("pls help, javascirpt team, realtiem app") == (
+        "pls help, javascript team, realtime app"
+    )
+    # A four-letter abbreviation is no typo of a name ("perf" is not Perl).
+    assert mender.correct("go, proxy, perf") == "go, proxy, perf"
+
+
+@pytest.mark.parametrize("word", ["crunches", "resized", "curators"])
+def test_an_inflection_of_a_known_word_stays(kb, word: str) -> None:
+    stems = {"crunch", "resize", "curator"}
+    assert Speller(kb, ENGLISH | stems).correct(word) == word
