@@ -120,6 +120,25 @@ def _distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
     return kept
 
 
+def _line_passage(result: RetrievalResult, kb: KnowledgeBase) -> Passage:
+    """The passage the answer line reads: the first shown, or the best one shown inside it.
+
+    A section or a table row answers more than one thing, so no line reads it; when a bullet,
+    sentence or cell of it is shown too ("a chat app with many users online" ranks Node.js's
+    strengths first, its real-time bullet next), that part is the direct answer.
+    """
+    first = result.hits[0].passage
+    if first.kind in _LINE_KINDS:
+        return first
+    for hit in result.hits[1:]:
+        if hit.passage.kind in _LINE_KINDS and first.id in kb.ancestors(hit.passage.id):
+            return hit.passage
+    return first
+
+
+_LINE_KINDS = ("bullet", "sentence", "cell")
+
+
 def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
     """The reply to a retrieval result: quotes, a polite decline, or "did you mean" choices."""
     if not result.in_scope or not result.hits:
@@ -319,7 +338,7 @@ class Answerer:
         reply = compose_answer(result, self.kb)
         line = None
         if result.topical and not result.close_call:
-            line = answer_line(text, result.hits[0].passage, self.kb, result.frameworks)
+            line = answer_line(text, _line_passage(result, self.kb), self.kb, result.frameworks)
         elif not result.topical:
             names = tuple(self.kb.frameworks[f].name for f in result.frameworks)
             line = (
