@@ -200,7 +200,12 @@ def _alternatives() -> list[Fusion]:
     alphas = [round(a, 2) for a in np.arange(0.0, 1.01, 0.05)]
     out = [Fusion(method="rrf", rrf_k=k) for k in (1, 5, 10, 20, 60)]
     out += [Fusion(method="minmax", alpha=a) for a in alphas]
-    out += [Fusion(method="convex", alpha=a, bm25_half=h) for a in alphas for h in (1, 2, 4, 8)]
+    out += [
+        Fusion(method="convex", alpha=a, bm25_half=h, pool=k)
+        for a in alphas
+        for h in (1, 2, 4, 8, 12, 16)
+        for k in (1, 2, 4)
+    ]
     return out
 
 
@@ -228,7 +233,13 @@ def _describe(fusion: Fusion) -> str:
     if fusion.method == "minmax":
         return f"min-max convex alpha={fusion.alpha:g}"
     if fusion.method == "convex":
-        return f"convex alpha={fusion.alpha:g} bm25_half={fusion.bm25_half:g}"
+        pool = f" pool={fusion.pool}" if fusion.pool > 1 else ""
+        scope = ""
+        if fusion.scope_alpha is not None or fusion.scope_half is not None:
+            alpha = fusion.alpha if fusion.scope_alpha is None else fusion.scope_alpha
+            half = fusion.bm25_half if fusion.scope_half is None else fusion.scope_half
+            scope = f" (scope: alpha={alpha:g} bm25_half={half:g})"
+        return f"convex alpha={fusion.alpha:g} bm25_half={fusion.bm25_half:g}{pool}{scope}"
     return fusion.method
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,15 @@ class Retriever:
         self.vectors, self.sparse = vectors, sparse
         # Which passage each row of `vectors` belongs to: its own text, then its glosses.
         self.owner = index_rows(kb)[1]
+        # Where each row's cosine goes in the passages' table of phrasings (see
+        # `component_scores`): the passage's row, and the phrasing's column in it.
+        seen: Counter[int] = Counter()
+        slots = []
+        for passage in self.owner.tolist():
+            slots.append(seen[passage])
+            seen[passage] += 1
+        self._slot = np.array(slots, dtype=np.intp)
+        self._width = max(seen.values(), default=1)
         self.related = _relatives(kb)
         self._index = {p.id: n for n, p in enumerate(kb.passages)}
 
@@ -86,14 +96,18 @@ class Retriever:
     def component_scores(
         self, query: str, vector: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Dense cosines and raw BM25 scores of every passage (for evaluation and tuning)."""
+        """Dense cosines and raw BM25 scores of every passage (for evaluation and tuning).
+
+        The dense table has a row per passage: the cosines of its phrasings (its own text and
+        its glosses), closest first, NaN where it has fewer phrasings than the widest row.
+        """
         if vector is None:
             return np.zeros(len(self.kb.passages), dtype=np.float32), self.sparse.scores(query)
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
-        # A passage is as close as its closest phrasing: its own text or one of its glosses.
-        dense = np.full(len(self.kb.passages), -1.0, dtype=np.float32)
-        np.maximum.at(dense, self.owner, sims)
-        return dense, self.sparse.scores(query)
+        dense = np.full((len(self.kb.passages), self._width), np.nan, dtype=np.float32)
+        dense[self.owner, self._slot] = sims
+        # Closest first, NaN last: negate, sort ascending (NaN sorts last), negate back.
+        return -np.sort(-dense, axis=1), self.sparse.scores(query)
 
     def runner_up_gap(self, fused: np.ndarray, order: np.ndarray) -> float | None:
         """How far the best passage leads the best one that is not part of it (None: none)."""

@@ -72,3 +72,26 @@ def test_a_comparison_shows_first_what_the_article_says_of_both(kb) -> None:
     # "All three are production-grade" speaks of every column: not a word on the pair.
     cited = {p.citation.passage_id for p in compare(kb, "node", "django").parts if p.citation}
     assert not any(pid.startswith("bottom-line") for pid in cited)
+
+
+def test_the_line_reads_the_part_of_a_section_shown_beside_it(kb) -> None:
+    from bot.dialogue.answer import _line_passage
+    from bot.retrieval import Hit, RetrievalResult
+
+    def result(*ids: str) -> RetrievalResult:
+        hits = [Hit(kb.passage(pid), 0.5 - n / 100) for n, pid in enumerate(ids)]
+        return RetrievalResult("q", hits, True, False)
+
+    # A section first, its bullet next: the bullet is the direct answer.
+    assert _line_passage(result("wins.node", "glance.strength.node", "wins.node.io"), kb).id == (
+        "wins.node.io"
+    )
+    # A row and one of its cells; a bullet first stays first.
+    assert _line_passage(result("glance.hiring", "glance.hiring.node"), kb).id == (
+        "glance.hiring.node"
+    )
+    assert _line_passage(result("wins.node.io", "wins.node"), kb).id == "wins.node.io"
+    # Nothing shown is part of the section (a subsection is no direct answer either).
+    assert _line_passage(result("wins.node", "wins.node.watch", "glance.hiring"), kb).id == (
+        "wins.node"
+    )

@@ -20,7 +20,7 @@ from bot.render.text import render_text
 from bot.replies import Reply
 from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
 from bot.retrieval.cache import cache_path, index_rows, passage_vectors
-from bot.retrieval.fusion import minmax, rrf, saturate
+from bot.retrieval.fusion import minmax, pooled, rrf, saturate
 from bot.retrieval.sparse import SparseIndex, stem, tokenize
 
 
@@ -69,6 +69,25 @@ def test_fusion_functions():
     assert fused.max() <= 1.0 and fused.argmax() == 2  # second in one list, first in the other
     convex = Fusion(method="convex", alpha=0.5, bm25_half=4.0).scores(dense, bm25)
     assert convex.tolist() == pytest.approx([0.45, 0.3, 0.625])
+
+
+def test_ranking_averages_a_passages_closest_phrasings_and_scope_reads_the_closest():
+    # Passage 0 has one lucky phrasing; passage 1 is near the question in all four of its own;
+    # passage 2 has only two phrasings (NaN pads its row) and averages the ones it has.
+    nan = float("nan")
+    dense = np.array(
+        [[0.9, 0.2, 0.2, 0.2], [0.7, 0.7, 0.7, 0.7], [0.5, 0.3, nan, nan]], dtype=np.float32
+    )
+    bm25 = np.zeros(3, dtype=np.float32)
+    assert pooled(dense, 1).tolist() == pytest.approx([0.9, 0.7, 0.5])
+    assert pooled(dense, 4).tolist() == pytest.approx([0.375, 0.7, 0.4])
+    closest = Fusion(method="convex", alpha=0.5, bm25_half=4.0)
+    assert closest.scores(dense, bm25).argmax() == 0
+    agreed = closest.with_(pool=4, alpha=0.6, scope_alpha=0.5)
+    fused = agreed.scores(dense, bm25)
+    assert fused.argmax() == 1
+    # One phrasing close to the question is enough to be in scope: 0.5 * 0.9, not 0.6 * 0.7.
+    assert agreed.scope_score(dense, bm25, fused) == pytest.approx(0.45)
 
 
 def test_cache_hit_skips_encoding_and_an_edit_invalidates(kb, tmp_path):
