@@ -28,7 +28,41 @@ if TYPE_CHECKING:
 
 _QUESTION = re.compile(
     r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
-    r"should|will|tell me)\b",
+    r"should|will|would|tell me)\b",
+    re.IGNORECASE,
+)
+# A message is read clause by clause: "scale to zero for functions: is the jvm framework a bad
+# idea there" asks in its second clause, "we're 3 python devs, what should we use?" describes
+# in its first and asks in its second. A comma, semicolon, colon, full stop or dash ends one.
+_CLAUSE = re.compile(r"[,;:.!?]+\s*|\s+[-\u2013\u2014]+\s+")
+# A clause that asks without a question's form: a topic headed by a word for an evaluation
+# ("risks of npm dependencies", "pitfalls of async error handling") or an indirect question
+# ("my boss asks if spring is battle tested", "I wonder whether ...").
+_TOPIC = re.compile(
+    r"\b(?:risks?|pitfalls?|downsides?|drawbacks?|cons|pros|weak(?:ness(?:es)?| spots?)|"
+    r"strengths?|(?:dis)?advantages?|benefits?|problems?|issues?|gotchas?|caveats?|"
+    r"limitations?|trade-?offs?|negatives?|positives?|watch-outs?)\s+(?:of|with|in|for)\b"
+    r"|\b(?:asks?|asked|asking|wonder(?:s|ing)?|know|curious)\s+(?:if|whether)\b",
+    re.IGNORECASE,
+)
+# A pick asked for in the user's voice asks which or what ("which should we use", "what would
+# you suggest"); "how should I pick" and "can we use one language" ask about the article.
+_PICK = re.compile(r"^\s*(?:which|what|what's|whats)\b", re.IGNORECASE)
+# The slots that describe the team itself (its language, its size), and the nouns for a team
+# they qualify inside a question ("a Python team"; "can I use typescript" names no team).
+_TEAM_SLOTS = frozenset({"team_language", "team_size"})
+_CREW = re.compile(
+    r"\b(?:team|teams|devs?|developers?|engineers?|programmers?|startup|company|shop|squads?|"
+    r"folks|people|staff)\b",
+    re.IGNORECASE,
+)
+# "I/O" is no "I".
+_IO = re.compile(r"\bi/o\b", re.IGNORECASE)
+# The user's own voice inside a question: "which should we pick", "what fits my team", "what
+# would you suggest". Team nouns ("staff a team", "java people") inside a question name whom
+# the question is about, not who asks.
+_PERSON = re.compile(
+    r"\b(?:we|we're|we've|we'll|we'd|us|our|ours|i|i'm|i've|i'll|i'd|my|me|you|your)\b",
     re.IGNORECASE,
 )
 # Words that make a message about the user's own team or project ("we", "our devs", "a
@@ -138,7 +172,7 @@ class Interpreter:
         if extraction:
             named = self._names_framework
             if state.mode == "idle" and not _describes(
-                text, intent, extraction, bool(_QUESTION.search(text)), named
+                text, intent, extraction, _is_question(text), named
             ):
                 return Meaning("ask", frameworks=frameworks, vector=vector, text=text)
             return Meaning(
@@ -161,7 +195,7 @@ class Interpreter:
         """The act ("compare" or "ask") settled before the needs are read, or None."""
         if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
             return "compare"
-        is_question = bool(_QUESTION.search(text))
+        is_question = _is_question(text)
         if is_question and not frameworks and mentioned_uncovered(text, self.kb):
             # "should we build it with Koa?" asks about Koa, not for a pick: the answer path
             # declines it by name.
@@ -179,9 +213,9 @@ class Interpreter:
             return "ask"
         if (
             state.mode == "idle"
-            and not _speaks_for_team(text, intent)
+            and not _speaks_for_team(text, intent, extraction)
             and (intent == "ask" or is_question)
-            and (intent is None or bool(extraction))
+            and (intent in (None, "recommend") or bool(extraction))
         ):
             # A question that is not about the user's team is answered whatever needs it
             # states (see _describes): reading them would cost a forward pass per clause.
@@ -208,9 +242,53 @@ class Interpreter:
         }
 
 
-def _speaks_for_team(text: str, intent: str | None) -> bool:
-    """True when `text` asks for a pick or speaks of the user's own team or project."""
-    return intent == "recommend" or bool(_OWN.search(text.replace("\u2019", "'")))
+def _clauses(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """(question clauses with their offsets, statement clauses) of `text`.
+
+    The last clause asks when `text` ends with "?".
+    """
+    text = _IO.sub("ixo", text.replace("\u2019", "'"))  # same length: the offsets hold
+    parts: list[tuple[int, str]] = []
+    start = 0
+    for sep in [*_CLAUSE.finditer(text), None]:
+        end = sep.start() if sep else len(text)
+        if text[start:end].strip():
+            parts.append((start, text[start:end]))
+        start = sep.end() if sep else end
+    asks = text.rstrip().endswith("?")
+    questions: list[tuple[int, str]] = []
+    statements: list[str] = []
+    for i, (offset, clause) in enumerate(parts):
+        last = i == len(parts) - 1
+        if _QUESTION.search(clause) or _TOPIC.search(clause) or (last and asks):
+            questions.append((offset, clause))
+        else:
+            statements.append(clause)
+    return questions, statements
+
+
+def _is_question(text: str) -> bool:
+    """True when any clause of `text` asks something."""
+    return bool(_clauses(text)[0])
+
+
+def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> bool:
+    """True when `text` asks for a pick or speaks of the user's own team or project.
+
+    Own words count in a clause that states something ("we're three python devs"); inside a
+    question a team with its language or size does ("which backend for a Python team?"), and
+    a pick asked for in the user's voice ("which should we use?").
+    """
+    questions, statements = _clauses(text)
+    if any(_OWN.search(c) for c in statements):
+        return True
+    team = [m for m in extraction.matches if m.slot in _TEAM_SLOTS and not m.negated]
+    for offset, clause in questions:
+        if _CREW.search(clause) and any(offset <= m.start < offset + len(clause) for m in team):
+            return True
+    if intent != "recommend":
+        return False
+    return not questions or any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
 
 
 def _describes(
@@ -227,7 +305,7 @@ def _describes(
     endpoints"), or two facts at once in a message that is not a question, a value read from
     a framework's name not counted ("learning curve of spring" asks about Spring).
     """
-    if _speaks_for_team(text, intent):
+    if _speaks_for_team(text, intent, extraction):
         return True
     if intent == "ask" or question:
         return False
