@@ -225,3 +225,27 @@ def test_a_family_of_people_speaks_through_its_past(
     extractor: SlotExtractor, text: str, language: str
 ) -> None:
     assert extractor.extract(text).values.get("team_language") == language
+
+
+@pytest.mark.parametrize(
+    ("text", "asks", "states"),
+    [
+        (
+            "we're 3 python devs, what should we use?",
+            ["what should we use?"],
+            ["we're 3 python devs"],
+        ),
+        ("scale to zero: is the jvm a bad idea", ["is the jvm a bad idea"], ["scale to zero"]),
+        ("risks of npm dependencies", ["risks of npm dependencies"], []),
+        ("my boss asks if spring is mature", ["my boss asks if spring is mature"], []),
+        ("python team - realtime dashboard", [], ["python team", "realtime dashboard"]),
+        ("good fit for I/O bound work?", ["good fit for ixo bound work"], []),
+    ],
+)
+def test_clauses_split_questions_from_statements(text: str, asks: list, states: list) -> None:
+    """Routing reads a message clause by clause: which ask, which state something."""
+    from bot.nlu.interpret import _clauses
+
+    questions, statements = _clauses(text)
+    assert [c.strip(" ?") for _, c in questions] == [a.strip(" ?") for a in asks]
+    assert [c.strip() for c in statements] == states
