@@ -121,14 +121,14 @@ def test_the_answers_hold_their_measured_figures(retriever, repo):
     assert outside.declined >= 0.90
 
 
-# Questions of our own (not in datasets/) about backend topics the article never discusses,
-# and in-scope ones that name no framework either: generic words must not decide either way.
+# Questions of our own (not in datasets/) about backend topics the article never discusses that
+# clear the fused score's bar on generic words ("api", "servers"), and in-scope ones that name no
+# framework either.
 @pytest.mark.parametrize(
     "question",
     [
-        "how do I invalidate cached responses when the data changes",
-        "what goes into a good postmortem after an outage",
-        "should my microservices talk over grpc or json",
+        "what is a service mesh and do we need one for our apis",
+        "how do we do zero downtime deploys of our api servers",
     ],
 )
 def test_near_domain_topics_the_article_never_discusses_are_declined(retriever, question):
@@ -140,7 +140,7 @@ def test_near_domain_topics_the_article_never_discusses_are_declined(retriever, 
 @pytest.mark.parametrize(
     "question",
     [
-        "which of these keeps the memory bill low in kubernetes",
+        "what should we weigh when choosing a backend",
         "is a single-threaded event loop fine for an api that mostly waits on other services",
         "how easy is it to recruit developers for each of them",
     ],
