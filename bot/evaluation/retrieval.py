@@ -15,7 +15,9 @@ import numpy as np
 
 from bot.datafile import load_yaml
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.mentions import mentioned_frameworks
 from bot.retrieval.fusion import BASELINES, DEFAULT_FUSION, Fusion
+from bot.retrieval.off_topic import OFF_TOPIC_MARGIN
 from bot.retrieval.retriever import Retriever
 
 SPLITS = ("dev", "test")
@@ -83,15 +85,49 @@ class Scored:
     question: Question
     dense: np.ndarray
     bm25: np.ndarray
+    # The best cosine with an off-topic description (knowledge/off_topics.yaml); -1: none.
+    off_topic: float = -1.0
 
 
 def score_questions(retriever: Retriever, questions: list[Question]) -> list[Scored]:
     """Component scores of every question (one batch encode)."""
     vectors = retriever.embedder.encode([q.text for q in questions])
+    topics = retriever.off_topics
     return [
-        Scored(q, *retriever.component_scores(q.text, v))
+        Scored(
+            q,
+            *retriever.component_scores(q.text, v),
+            float((topics @ v).max()) if len(topics) else -1.0,
+        )
         for q, v in zip(questions, vectors, strict=True)
     ]
+
+
+def tune_off_topic_margin(fusion: Fusion, scored: list[Scored], retriever: Retriever) -> float:
+    """The off-topic margin that declines the most out-of-scope questions and no in-scope one.
+
+    Only questions the null class can change count: ones over the scope bar naming no
+    framework. Among equally good margins, the middle of their run, as for the threshold.
+    """
+    gaps: dict[bool, list[float]] = {True: [], False: []}
+    for x in scored:
+        named = mentioned_frameworks(x.question.text, retriever.kb, languages=True)
+        fused = fusion.scores(x.dense, x.bm25)
+        if named or fusion.scope_score(x.dense, x.bm25, fused) < fusion.threshold:
+            continue
+        gaps[x.question.in_scope].append(x.off_topic - float(x.dense.max()))
+    if not gaps[True] or not gaps[False]:
+        return OFF_TOPIC_MARGIN
+    values = sorted({*gaps[True], *gaps[False]})
+    candidates = [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    # A margin over every in-scope gap declines none of them; of those, the ones that catch
+    # the most out-of-scope questions win.
+    allowed = [m for m in candidates if m > max(gaps[True])]
+    if not allowed:
+        return OFF_TOPIC_MARGIN
+    caught = {m: sum(g >= m for g in gaps[False]) for m in allowed}
+    winners = [m for m in allowed if caught[m] == max(caught.values())]
+    return round((min(winners) + max(winners)) / 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +314,8 @@ def retrieval_report(retriever: Retriever, questions: list[Question]) -> str:
         f"  shipped:   {_describe(DEFAULT_FUSION)} threshold={DEFAULT_FUSION.threshold:.3f} "
         f"margin={DEFAULT_FUSION.margin:.3f}"
     )
+    margin = tune_off_topic_margin(DEFAULT_FUSION, dev, retriever)
+    lines.append(f"  off-topic margin on dev: {margin:.3f} (shipped {OFF_TOPIC_MARGIN:.3f})")
     for name, fusion in BASELINES.items():
         if name != "hybrid":
             t = tune_threshold(fusion, dev, retriever)

@@ -233,6 +233,7 @@ KNOWLEDGE_FILES = (
     "glosses.yaml",
     "needs.yaml",
     "uncovered.yaml",
+    "off_topics.yaml",
 )
 
 
@@ -370,6 +371,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     glosses, role_words = _read_glosses(directory / "glosses.yaml", by_id)
     needs, not_needs = read_needs(directory / "needs.yaml", by_id, frameworks, rules, rule_nodes)
     uncovered = _read_uncovered(directory / "uncovered.yaml", frameworks)
+    off_topics = _read_off_topics(directory / "off_topics.yaml")
     # Knowledge that speaks of a catalogued technology covers it (a Markdown note on
     # Kubernetes): only what no passage names stays uncovered.
     said = " ".join(p.text for p in passages)
@@ -396,6 +398,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         role_words=role_words,
         needs=needs,
         not_needs=not_needs,
+        off_topics=off_topics,
         version=knowledge_version(directory),
     )
 
@@ -429,6 +432,17 @@ def _read_uncovered(path: Path, frameworks: dict[str, Framework]) -> tuple[Techn
             seen.add(alias)
         out.append(Technology(name, aliases))
     return tuple(out)
+
+
+def _read_off_topics(path: Path) -> tuple[str, ...]:
+    """knowledge/off_topics.yaml: backend topics the knowledge does not discuss (optional)."""
+    if not path.is_file():
+        return ()
+    node = load_yaml(path).require("off_topics")
+    topics = tuple(t.strip() for t in node.texts())
+    if not all(topics) or len(set(topics)) != len(topics):
+        raise node.error("off_topics must be distinct non-empty texts")
+    return topics
 
 
 def _read_glosses(

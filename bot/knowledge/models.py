@@ -150,6 +150,8 @@ class KnowledgeBase:
     needs: dict[str, Need] = field(default_factory=dict)
     # Statements that state no need (facts, context): the needs' null class.
     not_needs: tuple[str, ...] = ()
+    # Backend topics the knowledge does not discuss: the scope decision's null class.
+    off_topics: tuple[str, ...] = ()
     # A short hash of every knowledge file's bytes (rules and needs too, unlike content_hash,
     # which keys only the passage index): a decision record names the knowledge it came from.
     version: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -77,3 +78,21 @@ def passage_vectors(
     except OSError as exc:  # a read-only DATA_DIR costs a re-encode per start, not the bot
         log.warning("cannot write the index cache %s: %s", path, exc)
     return vectors, False
+
+
+def off_topic_vectors(kb: KnowledgeBase, embedder: Embedder, cache_dir: Path) -> np.ndarray:
+    """The normalised vectors of kb.off_topics, cached like the passages' (one encode ever)."""
+    if not kb.off_topics:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    digest = hashlib.sha256("\x1e".join(kb.off_topics).encode()).hexdigest()[:16]
+    path = cache_path(cache_dir, embedder.name, f"off-topics-{digest}")
+    if path.is_file():
+        vectors = _read(path, len(kb.off_topics), embedder.dim)
+        if vectors is not None:
+            return vectors
+    vectors = np.asarray(embedder.encode(list(kb.off_topics)), dtype=np.float32)
+    try:
+        _write_atomically(path, vectors)
+    except OSError as exc:
+        log.warning("cannot write the off-topic cache %s: %s", path, exc)
+    return vectors

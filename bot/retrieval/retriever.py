@@ -11,9 +11,10 @@ import numpy as np
 from bot.embedding import Embedder
 from bot.knowledge import KnowledgeBase, Passage
 from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered
-from bot.retrieval.cache import index_rows, passage_vectors
+from bot.retrieval.cache import index_rows, off_topic_vectors, passage_vectors
 from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
 from bot.retrieval.index_text import indexed_text
+from bot.retrieval.off_topic import nearest_off_topic
 from bot.retrieval.sparse import SparseIndex
 
 
@@ -42,6 +43,8 @@ class RetrievalResult:
     uncovered: tuple[str, ...] = ()
     # The best passage cleared the scope threshold on its own (not just a framework's name).
     topical: bool = True
+    # The off-topic description (knowledge/off_topics.yaml) that declined the query, if one did.
+    off_topic: str | None = None
 
 
 class Retriever:
@@ -54,9 +57,12 @@ class Retriever:
         vectors: np.ndarray,
         sparse: SparseIndex,
         fusion: Fusion = DEFAULT_FUSION,
+        off_topics: np.ndarray | None = None,
     ) -> None:
         self.kb, self.embedder, self.fusion = kb, embedder, fusion
         self.vectors, self.sparse = vectors, sparse
+        # Rows of kb.off_topics' vectors (none: the null class is off).
+        self.off_topics = off_topics if off_topics is not None else np.zeros((0, 1), np.float32)
         # Which passage each row of `vectors` belongs to: its own text, then its glosses.
         self.owner = index_rows(kb)[1]
         # Where each row's cosine goes in the passages' table of phrasings (see
@@ -139,9 +145,18 @@ class Retriever:
             in_scope = scope >= self.fusion.uncovered_threshold
         else:
             in_scope = topical
+        off_topic = None
+        if in_scope and not named:
+            # A framework's name keeps its question (the how-to rule judges those); otherwise a
+            # question nearer a topic the article never discusses than any passage is declined.
+            row = nearest_off_topic(vector, float(dense.max()), self.off_topics)
+            if row is not None:
+                in_scope, topical, off_topic = False, False, self.kb.off_topics[row]
         gap = self.runner_up_gap(fused, order)
         close_call = in_scope and topical and gap is not None and gap < self.fusion.margin
-        return RetrievalResult(query, hits, in_scope, close_call, named, uncovered, topical)
+        return RetrievalResult(
+            query, hits, in_scope, close_call, named, uncovered, topical, off_topic
+        )
 
 
 def _relatives(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
@@ -163,4 +178,6 @@ def build_retriever(
     # Glosses are dense rows only: added to BM25's documents they cost out-of-scope questions
     # on dev (declined 0.973 -> 0.892 at the same threshold) for no gain in hit@3.
     sparse = SparseIndex([indexed_text(p, kb) for p in kb.passages])
-    return Retriever(kb, embedder, vectors, sparse, fusion)
+    return Retriever(
+        kb, embedder, vectors, sparse, fusion, off_topic_vectors(kb, embedder, cache_dir)
+    )

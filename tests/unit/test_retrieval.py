@@ -16,11 +16,13 @@ from bot.datafile import DataError
 from bot.dialogue.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage
 from bot.evaluation.retrieval import load_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge.mentions import mentioned_frameworks
 from bot.render.text import render_text
 from bot.replies import Reply
 from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
 from bot.retrieval.cache import cache_path, index_rows, passage_vectors
 from bot.retrieval.fusion import minmax, pooled, rrf, saturate
+from bot.retrieval.off_topic import nearest_off_topic
 from bot.retrieval.sparse import SparseIndex, stem, tokenize
 
 
@@ -273,3 +275,35 @@ def test_the_traced_model_encodes_as_sentence_transformers_does(embedder, kb):
     got = embedder.encode(texts)
     assert got.shape == (len(texts), 384)
     assert np.allclose(got, _st_encode(embedder._model, texts), atol=1e-5)
+
+
+def test_nearest_off_topic_needs_the_margin_over_the_best_passage():
+    topics = np.eye(3, dtype=np.float32)
+    vector = np.array([0.9, 0.1, 0.0], dtype=np.float32)
+    assert nearest_off_topic(vector, 0.80, topics, margin=0.05) == 0
+    assert nearest_off_topic(vector, 0.86, topics, margin=0.05) is None
+    assert nearest_off_topic(None, 0.0, topics) is None
+    assert nearest_off_topic(vector, 0.0, topics[:0]) is None
+
+
+def test_a_question_nearest_an_off_topic_is_declined_unless_it_names_a_framework(kb, tmp_path):
+    kb = replace(kb, off_topics=("sharding partitioning replicas", *kb.off_topics))
+    embedder = FakeEmbedder()
+    retriever = build_retriever(kb, embedder, tmp_path, Fusion(method="convex", threshold=0.0))
+    result = retriever.search("sharding partitioning replicas")
+    assert not result.in_scope and not result.topical
+    assert result.off_topic == "sharding partitioning replicas"
+    named = retriever.search("sharding partitioning replicas in django")
+    assert named.in_scope and named.off_topic is None
+    assert retriever.search("django admin").off_topic is None
+    # The topics' vectors are cached on disk like the passages': a second start encodes nothing.
+    embedder.calls.clear()
+    build_retriever(kb, embedder, tmp_path)
+    assert embedder.calls == []
+
+
+def test_off_topics_are_many_and_name_no_covered_framework(kb):
+    assert len(kb.off_topics) >= 60
+    assert len(set(kb.off_topics)) == len(kb.off_topics)
+    for topic in kb.off_topics:
+        assert not mentioned_frameworks(topic, kb), topic

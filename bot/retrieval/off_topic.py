@@ -1,0 +1,30 @@
+"""The scope decision's null class: backend topics the knowledge does not discuss.
+
+Generic backend words ("api", "server", "scale") lift a question about API gateways or
+caching over the fused score's bar, yet its meaning sits nearer one of knowledge/off_topics.yaml
+than any passage or gloss. The query's vector is already there: this costs a matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# How much closer (MiniLM cosine) an off-topic description must be than the best passage or
+# gloss. `python -m bot eval` picks it on the dev split: the middle of the margins that decline
+# no in-scope question (the closest one sits at -0.025) and the most out-of-scope ones (the
+# farthest caught at 0.116), so 0.07 of room on either side.
+OFF_TOPIC_MARGIN = 0.046
+
+
+def nearest_off_topic(
+    vector: np.ndarray | None,
+    best_dense: float,
+    topics: np.ndarray,
+    margin: float = OFF_TOPIC_MARGIN,
+) -> int | None:
+    """The row of `topics` that beats `best_dense` by `margin` or more (None: none does)."""
+    if vector is None or not len(topics):
+        return None
+    sims = topics @ np.asarray(vector, dtype=np.float32)
+    best = int(np.argmax(sims))
+    return best if float(sims[best]) - best_dense >= margin else None
