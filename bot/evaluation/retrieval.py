@@ -115,7 +115,7 @@ def tune_off_topic_margin(fusion: Fusion, scored: list[Scored], retriever: Retri
         fused = fusion.scores(x.dense, x.bm25)
         if named or fusion.scope_score(x.dense, x.bm25, fused) < fusion.threshold:
             continue
-        gaps[x.question.in_scope].append(x.off_topic - float(x.dense.max()))
+        gaps[x.question.in_scope].append(x.off_topic - float(np.nanmax(x.dense)))
     if not gaps[True] or not gaps[False]:
         return OFF_TOPIC_MARGIN
     values = sorted({*gaps[True], *gaps[False]})

@@ -149,7 +149,7 @@ class Retriever:
         if in_scope and not named:
             # A framework's name keeps its question (the how-to rule judges those); otherwise a
             # question nearer a topic the article never discusses than any passage is declined.
-            row = nearest_off_topic(vector, float(dense.max()), self.off_topics)
+            row = nearest_off_topic(vector, float(np.nanmax(dense)), self.off_topics)
             if row is not None:
                 in_scope, topical, off_topic = False, False, self.kb.off_topics[row]
         gap = self.runner_up_gap(fused, order)
