@@ -62,12 +62,8 @@ def index_rows(kb: KnowledgeBase) -> tuple[list[str], np.ndarray]:
     return texts, np.array(owner, dtype=np.intp)
 
 
-def passage_vectors(
-    kb: KnowledgeBase, embedder: Embedder, cache_dir: Path
-) -> tuple[np.ndarray, bool]:
-    """The index rows' normalised vectors (see `index_rows`) and whether they were cached."""
-    texts, _ = index_rows(kb)
-    path = cache_path(cache_dir, embedder.name, kb.content_hash)
+def _encoded(path: Path, texts: list[str], embedder: Embedder) -> tuple[np.ndarray, bool]:
+    """The normalised vectors of `texts`, read from `path` when it holds them; whether it did."""
     if path.is_file():
         vectors = _read(path, len(texts), embedder.dim)
         if vectors is not None:
@@ -80,19 +76,18 @@ def passage_vectors(
     return vectors, False
 
 
+def passage_vectors(
+    kb: KnowledgeBase, embedder: Embedder, cache_dir: Path
+) -> tuple[np.ndarray, bool]:
+    """The index rows' normalised vectors (see `index_rows`) and whether they were cached."""
+    texts, _ = index_rows(kb)
+    return _encoded(cache_path(cache_dir, embedder.name, kb.content_hash), texts, embedder)
+
+
 def off_topic_vectors(kb: KnowledgeBase, embedder: Embedder, cache_dir: Path) -> np.ndarray:
     """The normalised vectors of kb.off_topics, cached like the passages' (one encode ever)."""
     if not kb.off_topics:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     digest = hashlib.sha256("\x1e".join(kb.off_topics).encode()).hexdigest()[:16]
     path = cache_path(cache_dir, embedder.name, f"off-topics-{digest}")
-    if path.is_file():
-        vectors = _read(path, len(kb.off_topics), embedder.dim)
-        if vectors is not None:
-            return vectors
-    vectors = np.asarray(embedder.encode(list(kb.off_topics)), dtype=np.float32)
-    try:
-        _write_atomically(path, vectors)
-    except OSError as exc:
-        log.warning("cannot write the off-topic cache %s: %s", path, exc)
-    return vectors
+    return _encoded(path, list(kb.off_topics), embedder)[0]
