@@ -18,7 +18,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.form import load_form
     from bot.knowledge import load_knowledge
     from bot.nlu import DescriptionReader, IntentClassifier
-    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
+    from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
@@ -34,6 +34,6 @@ def build_engine(settings: Settings) -> Engine:
     words = vocabulary()
     speller = Speller(kb, words)
     # Descriptions are mended towards the form's words too ("kotiln, serverles").
-    mender = Speller(kb, words, form_words(spec), DESCRIPTION_MIN_LENGTH)
+    mender = Speller.for_descriptions(kb, spec, words)
     reader = DescriptionReader(spec, kb, embedder, cache_dir, mender)
     return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)

@@ -59,9 +59,9 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
     if descriptions == [""] and not fixed:
         raise UserError("describe the team and project, e.g. 'three Python devs, content site'")
     from bot.embedding.minilm import load_embedder, vocabulary
-    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
+    from bot.nlu.spelling import Speller
 
-    mender = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    mender = Speller.for_descriptions(kb, spec, vocabulary())
     reader = DescriptionReader(spec, kb, load_embedder(), settings.data_dir / "index", mender)
     advisor = Advisor(kb, spec)
     for n, text in enumerate(descriptions):

@@ -208,10 +208,11 @@ class Engine:
         )
         state = state or DialogueState()
         pending = state.requested_slot if state.mode == "form" else None
+        every: set[str | None] = {None, *self.interpreter.classifier.names}
         reading = (
             set()  # /ask never reads needs
             if command == "ask"
-            else {None, *self.interpreter.classifier.names}
+            else every
             if command == "recommend"
             else self.interpreter.reads_needs(read, state)
         )
@@ -224,7 +225,7 @@ class Engine:
             texts = self.reader.to_encode(read, pending) if intent in reading else []
             _settle_after(done, future, [*extra, *(submit(c) for c in texts)])
 
-        if reading >= {None, *self.interpreter.classifier.names}:
+        if reading >= every:
             clauses(None)  # read whatever the intent: encode them in the same pass
         else:
             # Whether the needs are read depends on the intent ("which is best for chat?"

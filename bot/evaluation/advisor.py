@@ -16,7 +16,7 @@ from bot.form import load_form
 from bot.knowledge import load_knowledge
 from bot.nlu import DescriptionReader
 from bot.nlu.needs import NEED_THRESHOLD
-from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
+from bot.nlu.spelling import Speller
 
 if TYPE_CHECKING:
     from bot.embedding import Embedder
@@ -71,7 +71,7 @@ def _reader(settings: Settings, embedder: Embedder | None) -> tuple[DescriptionR
         from bot.embedding.minilm import load_embedder
 
         embedder = load_embedder()
-    speller = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    speller = Speller.for_descriptions(kb, spec, vocabulary())
     reader = DescriptionReader(spec, kb, _Memo(embedder), settings.data_dir / "index", speller)
     return reader, Advisor(kb, spec)
 

@@ -291,7 +291,16 @@ class SlotExtractor:
         pending_: dict[str, list[_Pattern]] = {}
         self._counts: list[tuple[Slot, re.Pattern[str], bool]] = []
         self._bare_counts: dict[str, re.Pattern[str]] = {}
-        self._people: dict[str, frozenset[str]] = {}
+        # Per slot that counts: the words for people its counts may be of.
+        self._people = {
+            slot.name: frozenset(
+                w
+                for noun in (*slot.count_nouns, *slot.group_nouns, *_PEOPLE)
+                for w in noun.lower().split()
+            )
+            for slot in spec.slots
+            if slot.count_nouns
+        }
         for slot in spec.slots:
             pending = pending_.setdefault(slot.name, [])
             for option in slot.options:
@@ -386,14 +395,7 @@ class SlotExtractor:
         if after is None:
             return True
         words = re.findall(r"[\w'-]+", after.group(1).lower())[:_OF_WINDOW]
-        people = self._people.setdefault(
-            slot.name,
-            frozenset(
-                w
-                for noun in (*slot.count_nouns, *slot.group_nouns, *_PEOPLE)
-                for w in noun.lower().split()
-            ),
-        )
+        people = self._people[slot.name]
         return any(w in people or w.isdigit() or w in _NUMBER_WORDS for w in words)
 
     @classmethod

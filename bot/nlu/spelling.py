@@ -67,6 +67,13 @@ class Speller:
         self.known = frozenset(dictionary) | frozenset(self.targets) | frozenset(extra)
         self._cache: dict[str, str] = {}
 
+    @classmethod
+    def for_descriptions(
+        cls, kb: KnowledgeBase, spec: FormSpec, dictionary: Iterable[str]
+    ) -> Speller:
+        """The speller a team description is read with: the form's words too, 5+ letters."""
+        return cls(kb, dictionary, form_words(spec), DESCRIPTION_MIN_LENGTH)
+
     def _mend(self, word: str) -> str:
         lowered = word.lower()
         if len(lowered) < self.min_length or lowered in self.known or not lowered.isalpha():

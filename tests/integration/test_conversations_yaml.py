@@ -28,7 +28,7 @@ def _cases() -> list[tuple[str, dict]]:
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     from bot.embedding.minilm import vocabulary
     from bot.nlu import DescriptionReader
-    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, Speller, form_words
+    from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     spec = load_form(repo / "intents")
@@ -36,7 +36,7 @@ def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     retriever = build_retriever(kb, embedder, cache)
     classifier = IntentClassifier(spec, embedder, cache)
     speller = Speller(kb, vocabulary())
-    mender = Speller(kb, vocabulary(), form_words(spec), DESCRIPTION_MIN_LENGTH)
+    mender = Speller.for_descriptions(kb, spec, vocabulary())
     reader = DescriptionReader(spec, kb, embedder, cache, mender)
     return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)
 

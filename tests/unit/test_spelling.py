@@ -44,10 +44,9 @@ def test_the_vocabulary_covers_names_aliases_and_uncovered_technologies(kb) -> N
 
 def test_a_description_is_mended_towards_the_forms_words(kb, repo) -> None:
     from bot.form import load_form
-    from bot.nlu.spelling import DESCRIPTION_MIN_LENGTH, form_words
 
     spec = load_form(repo / "intents")
-    mender = Speller(kb, ENGLISH, form_words(spec), DESCRIPTION_MIN_LENGTH)
+    mender = Speller.for_descriptions(kb, spec, ENGLISH)
     assert mender.correct("kotiln, serverles") == "kotlin, serverless"
     assert mender.correct("pls help, javascirpt team, realtiem app") == (
         "pls help, javascript team, realtime app"
