@@ -50,7 +50,10 @@ class MiniLMEmbedder:
         # torch releases the GIL while encoding, but one model must not run two batches at once.
         self._lock = threading.Lock()
         if background:
-            threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+            # Not a daemon: the interpreter waits for it at exit. Exiting while it was inside
+            # torch aborted the process ("terminate called without an active exception",
+            # exit -6): SIGTERM 6.5 s after `run` started, mid-trace, did so.
+            threading.Thread(target=self._load, name="model-loader").start()
         else:
             self._load()
             self.wait()

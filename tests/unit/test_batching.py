@@ -127,3 +127,18 @@ def test_a_cancelled_prefetch_does_not_stop_the_worker():
     assert embedder.prefetch("next chat").result(5)[0] == len("next chat")
     assert embedder.encode(["next chat"])[0][0] == len("next chat")
     embedder.close()
+
+
+def test_the_background_model_loader_is_waited_for_at_exit(monkeypatch):
+    """A daemon loader still inside torch when the interpreter exits aborts the process (-6)."""
+    from bot.embedding.minilm import MiniLMEmbedder
+
+    seen: list[bool] = []
+
+    def load(self: MiniLMEmbedder) -> None:
+        seen.append(threading.current_thread().daemon)
+        self._ready.set()
+
+    monkeypatch.setattr(MiniLMEmbedder, "_load", load)
+    MiniLMEmbedder(background=True).wait()
+    assert seen == [False]
