@@ -307,7 +307,10 @@ def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> b
             return True
     if intent != "recommend":
         return False
-    return not questions or any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
+    # A statement near a request for a pick, in no one's voice, is a topic ("typescript
+    # backend", "overlooked frameworks worth a look"): its facts decide, as for any statement
+    # ("java lambdas" states two). Dev: 3 more questions answered, no persona lost.
+    return any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
 
 
 def _describes(
