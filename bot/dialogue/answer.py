@@ -401,6 +401,9 @@ class Answerer:
             return replace(self.comparison(*pair, question=text, vector=vector), question=question)
         result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
         if not result.in_scope or not result.hits:
+            if result.frameworks:
+                reply = decline_how_to(self.kb, result.frameworks, result.uncovered)
+                return Answer(question, reply, "decline", False)
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)

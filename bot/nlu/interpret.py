@@ -76,7 +76,21 @@ _OWN = re.compile(
     r"squads?|agency|department|folks|staff)\b",
     re.IGNORECASE,
 )
+# How fast a service starts, not a young company: "micronaut startup time", "faster startup".
+_STARTING = re.compile(
+    r"\b(?:(?:fast|faster|fastest|slow|slower|slowest|quick|quicker|cold|warm|instant)\s+"
+    r"start-?ups?|start-?ups?\s+(?:times?|speed|latency|performance|overhead|delays?))\b",
+    re.IGNORECASE,
+)
 _LIST = re.compile(r"[,;]")
+# A message that names the article or the set it compares ("what does the article suggest?",
+# "long-term viability of these frameworks") asks what the article says, whatever team it
+# describes on the way: the answer quotes the article's own heuristic for that team.
+_ARTICLE = re.compile(
+    r"\b(?:the|this|that|your)\s+(?:article|write-?up|blog\s+post)\b(?!s)"
+    r"|\b(?:these|those|the\s+three|all\s+three)\s+(?:frameworks?|stacks?|options?)\b",
+    re.IGNORECASE,
+)
 # "change the team size", "edit my answers": the words for the Change buttons.
 _CHANGE = re.compile(
     r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
@@ -212,6 +226,8 @@ class Interpreter:
             and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
         ):
             return "ask"
+        if state.mode == "idle" and _ARTICLE.search(text):
+            return "ask"
         if (
             state.mode == "idle"
             and not _speaks_for_team(text, intent, extraction)
@@ -283,7 +299,7 @@ def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> b
     a pick asked for in the user's voice ("which should we use?").
     """
     questions, statements = _clauses(text)
-    if any(_OWN.search(c) for c in statements):
+    if any(_OWN.search(_STARTING.sub(" ", c)) for c in statements):
         return True
     team = [m for m in extraction.matches if m.slot in _TEAM_SLOTS and not m.negated]
     for offset, clause in questions:
@@ -291,7 +307,10 @@ def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> b
             return True
     if intent != "recommend":
         return False
-    return not questions or any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
+    # A statement near a request for a pick, in no one's voice, is a topic ("typescript
+    # backend", "overlooked frameworks worth a look"): its facts decide, as for any statement
+    # ("java lambdas" states two). Dev: 3 more questions answered, no persona lost.
+    return any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
 
 
 def _describes(
@@ -315,8 +334,22 @@ def _describes(
     # A value read from a framework's name ("learning curve of spring") says what the
     # question is about, not what the team knows.
     others = sum(map(len, extraction.negated.values()))
-    others += len(extraction.excluded) + len(extraction.needs)
+    others += len(extraction.excluded) + _new_needs(text, extraction)
     if _LIST.search(text):  # a list of facts names no subject of a question
         return len(extraction.values) + others >= 1
     told = sum(not named(extraction.said.get(slot, "")) for slot in extraction.values)
     return told + others >= 2
+
+
+def _new_needs(text: str, extraction: Extraction) -> int:
+    """The needs of `extraction` read from a clause no slot value was read from.
+
+    "fastest choice for high performance http" states one fact, read twice: as a priority and
+    as the need for raw throughput.
+    """
+    facts = [m.start for m in extraction.matches if not m.negated]
+    count = 0
+    for need in extraction.needs:
+        start = text.find(need.text)
+        count += start < 0 or not any(start <= at < start + len(need.text) for at in facts)
+    return count

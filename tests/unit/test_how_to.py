@@ -121,3 +121,15 @@ def test_a_question_naming_no_framework_is_not_searched_twice(kb):
     retriever = ScriptedRetriever({}, default=result)
     Answerer(kb, retriever).answer(question)
     assert retriever.queries == [question]
+
+
+def test_a_question_naming_a_framework_declined_as_off_topic_offers_the_framework(kb):
+    question = "flyway or liquibase for migrations in spring boot?"
+    hits = [Hit(kb.passage("wins.spring"), 0.3)]
+    declined = RetrievalResult(
+        question, hits, False, False, ("spring-boot",), (), False, "database migrations"
+    )
+    answer = Answerer(kb, ScriptedRetriever({question: declined}, default=None)).answer(question)
+    assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
+    text = render_text(answer.reply)
+    assert "doesn't cover" in text and "Spring Boot" in text

@@ -249,3 +249,17 @@ def test_clauses_split_questions_from_statements(text: str, asks: list, states: 
     questions, statements = _clauses(text)
     assert [c.strip(" ?") for _, c in questions] == [a.strip(" ?") for a in asks]
     assert [c.strip() for c in statements] == states
+
+
+def test_a_need_read_from_a_slot_values_words_is_no_second_fact() -> None:
+    """Routing counts facts: a need read from the clause a slot value came from restates it."""
+    from bot.nlu.interpret import _new_needs
+    from bot.nlu.needs import NeedMatch
+    from bot.nlu.slots import Extraction, SlotMatch
+
+    text = "blazing fast json endpoints, long-lived"
+    need = NeedMatch("raw-throughput", "blazing fast json endpoints", "heuristics.throughput", 0.6)
+    said = SlotMatch("priority", "throughput", 0, 12, "blazing fast")
+    assert _new_needs(text, Extraction(matches=[said], needs=[need])) == 0
+    later = SlotMatch("lifespan", "multi_year", 29, 39, "long-lived")
+    assert _new_needs(text, Extraction(matches=[later], needs=[need])) == 1

@@ -286,7 +286,7 @@ def test_nearest_off_topic_needs_the_margin_over_the_best_passage():
     assert nearest_off_topic(vector, 0.0, topics[:0]) is None
 
 
-def test_a_question_nearest_an_off_topic_is_declined_unless_it_names_a_framework(kb, tmp_path):
+def test_a_question_nearest_an_off_topic_is_declined_even_naming_a_framework(kb, tmp_path):
     kb = replace(kb, off_topics=("sharding partitioning replicas", *kb.off_topics))
     embedder = FakeEmbedder()
     retriever = build_retriever(kb, embedder, tmp_path, Fusion(method="convex", threshold=0.0))
@@ -294,7 +294,8 @@ def test_a_question_nearest_an_off_topic_is_declined_unless_it_names_a_framework
     assert not result.in_scope and not result.topical
     assert result.off_topic == "sharding partitioning replicas"
     named = retriever.search("sharding partitioning replicas in django")
-    assert named.in_scope and named.off_topic is None
+    assert not named.in_scope and named.off_topic == "sharding partitioning replicas"
+    assert named.frameworks == ("django",)
     assert retriever.search("django admin").off_topic is None
     # The topics' vectors are cached on disk like the passages': a second start encodes nothing.
     embedder.calls.clear()
