@@ -525,6 +525,11 @@ def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]
         if not supported:
             return several, matches
         evidence = supported
+    # A cue never outvotes a synonym, however many cues there are: "a REST API for a mobile
+    # app, plus admin for staff" is a content product (two API cues tied one "admin").
+    named_values = {m.value for m in matches if m.strength >= DIRECT}
+    if named_values:
+        evidence = {v: e for v, e in evidence.items() if v in named_values}
     order: dict[str, int] = {}
     for n, m in enumerate(matches):
         order.setdefault(m.value, n)

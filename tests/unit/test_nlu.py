@@ -29,6 +29,8 @@ def extractor(repo) -> SlotExtractor:
         ("Spring shop", {"team_language": "jvm"}),
         ("we use Python and Java", {"team_language": "mixed"}),
         ("startup time matters", {"deployment": "serverless"}),
+        # Two cues (an API, a mobile app) never outvote one synonym (an admin).
+        ("a REST API for the mobile app plus an admin", {"workload": "content"}),
     ],
 )
 def test_extracts_slots(extractor: SlotExtractor, text: str, values: dict) -> None:
