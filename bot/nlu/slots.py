@@ -125,6 +125,9 @@ _NEGATED_AFTER = re.compile(
     r"irrelevant|unimportant|overkill|pointless|moot)",
     re.IGNORECASE,
 )
+# A subject that is nobody negates its whole clause, however far its verb reaches: "nobody
+# on the team knows Java", "no one here has touched Kotlin" (five words and more before it).
+_NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one|none\s+of\s+(?:us|them|our\s+\w+))\b")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
 # How far back a negation reaches: "we don't really need an admin" still negates "admin".
 _NEGATION_WINDOW = 4
@@ -486,7 +489,7 @@ class SlotExtractor:
                 positive.setdefault(match.slot, []).append(kept)
         for slot_name, matches in positive.items():
             slot = self.spec.slot(slot_name)
-            value, support = _decide(slot, matches)
+            value, support = _decide(slot, matches, out.negated.get(slot_name, ()))
             out.values[slot_name] = value
             out.said[slot_name] = _quote(original, support)
         for slot_name in list(out.negated):
@@ -502,8 +505,11 @@ class SlotExtractor:
         return out
 
 
-def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]:
-    """The value `matches` support best, and the matches behind it."""
+def _decide(
+    slot: Slot, matches: list[SlotMatch], ruled_out: Collection[str] = ()
+) -> tuple[str, list[SlotMatch]]:
+    """The value `matches` support best, and the matches behind it; a value the same message
+    rules out outright (`ruled_out`) does not make a mixed team."""
     evidence: dict[str, float] = {}
     for m in matches:
         evidence[m.value] = evidence.get(m.value, 0.0) + m.strength
@@ -515,6 +521,9 @@ def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]
             if v != several
             and sum(m.strength for m in matches if m.value == v and m.strength >= DIRECT) >= DIRECT
         ]
+        # "our Java devs are moving to TypeScript ... without Java": the language they leave
+        # is their past, not a second language of this project.
+        named = [v for v in named if v not in ruled_out] or named
         said_several = any(m.value == several and m.strength >= DIRECT for m in matches)
         if said_several or len(named) >= 2:
             support = [m for m in matches if m.value in named or m.value == several]
@@ -558,6 +567,10 @@ def _negation(text: str, start: int, end: int) -> bool | None:
     if _ONLY.search(before[-30:]):
         return False
     clause = _CLAUSE_BREAK.split(before.lower())[-1]
+    nobody = _NOBODY.search(clause)
+    if nobody is not None:
+        later = re.findall(r"[\w']+", clause[nobody.end() :])
+        return None if _NEGATION_BREAKERS.intersection(later) else True
     words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
     for n, word in enumerate(words):
         if word in _NEGATIONS or word.endswith("n't"):

@@ -95,6 +95,17 @@ def test_negation_scope(extractor: SlotExtractor) -> None:
     # A ruled-out cue rules nothing out: "skip Django" is not "not Python".
     assert not extractor.extract("skip Django").negated
     assert extractor.extract("Rust is off the table").negated == {"team_language": ["rust"]}
+    # A subject that is nobody negates however far its verb is; hiring still breaks it.
+    got = extractor.extract("nobody on the team knows Java; we write TypeScript")
+    assert got.values == {"team_language": "js_ts"}
+    assert got.negated == {"team_language": ["jvm"]}
+    assert not extractor.extract("nobody can find Go developers here").negated
+
+
+def test_a_language_ruled_out_makes_no_mixed_team(extractor: SlotExtractor) -> None:
+    got = extractor.extract("our Java devs are moving to TypeScript and want to work without Java")
+    assert got.values == {"team_language": "js_ts"}
+    assert extractor.extract("we use Python and Java").values == {"team_language": "mixed"}
 
 
 def test_curly_apostrophes_read_like_straight_ones(extractor: SlotExtractor) -> None:
