@@ -260,9 +260,17 @@ class Extraction:
         )
 
 
+# Quantities said only of groups: "many in-house teams", "multiple feature squads" (of
+# people, "many people" is as often the users as the team).
+_GROUP_WORDS = {"many": 4, "multiple": 3, "numerous": 4}
+_GROUP_NUMBER = "(" + "|".join(_GROUP_WORDS) + "|" + _NUMBER[1:]
+
+
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
     text = re.sub(r"\s+", " ", number.lower())
     count = int(text) if text.isdigit() else _NUMBER_WORDS.get(text)
+    if count is None and groups:
+        count = _GROUP_WORDS.get(text)
     if count is None:
         return None
     for option in slot.options:
@@ -367,7 +375,7 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?:\s+[\w-]+){{0,2}}?\s+(?:{groups})(?![\w])",
+                            rf"(?<![\w]){_GROUP_NUMBER}(?:\s+[\w-]+){{0,3}}?\s+(?:{groups})(?![\w])",
                             re.IGNORECASE,
                         ),
                         True,

@@ -196,12 +196,24 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
         ("a handful of us", "small"),
         ("a large org of 300", "several_teams"),
         ("a small team", "small"),
+        # Groups counted in words, a few words away; "many people" may be the users.
+        ("many vendors and in-house teams work on it", "several_teams"),
+        ("multiple feature squads", "several_teams"),
+        ("many people will use it", None),
+        # Informal people words count too.
+        ("one guy, an MVP", "solo"),
+        ("3 guys and a designer", "small"),
     ],
 )
 def test_a_team_size_word_counts_people_not_things(
     extractor: SlotExtractor, text: str, size: str | None
 ) -> None:
     assert extractor.extract(text).values.get("team_size") == size
+
+
+def test_what_runs_long_is_no_lifespan(extractor: SlotExtractor) -> None:
+    assert extractor.extract("we run long-lived containers").values == {"deployment": "containers"}
+    assert extractor.extract("a long-lived system").values == {"lifespan": "multi_year"}
 
 
 def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
