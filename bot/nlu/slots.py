@@ -152,11 +152,14 @@ _WEAK_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Words that put only what they qualify in the past: "ex-Rails devs", "the legacy app is in
-# Java", "we inherited a PHP codebase". Up to three words may follow them; further on, or
+# Java", "we inherited a PHP codebase", "the current system is a Java monolith" (what exists,
+# not who will build the new one). Up to three words may follow them; further on, or
 # after "now", "will", the clause speaks of the present ("our ex-Rails devs will build an
 # online shop" is a shop, "our former Java devs now write Go" a Go team).
 _WEAK_NEAR = re.compile(
-    r"(?:\bex-|\b(?:former|previous|legacy|inherited|old\s+(?:system|app|code|stack|platform)))"
+    r"(?:\bex-|\b(?:former|previous|legacy|inherited|"
+    r"old\s+(?:system|app|code|codebase|stack|platform|monolith)|"
+    r"(?:current|existing)\s+(?:system|app|code|codebase|platform|monolith)))"
     r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
     re.IGNORECASE,
 )

@@ -142,6 +142,10 @@ def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExt
     assert extractor.extract("the legacy app is in Java, we are Python people").values == {
         "team_language": "python"
     }
+    # What exists now is not who builds the new one; "our current stack" still is the team's.
+    got = extractor.extract("the current system is a Java monolith but the new team knows Node")
+    assert got.values == {"team_language": "js_ts"}
+    assert extractor.extract("our current stack is Java").values == {"team_language": "jvm"}
 
 
 def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
