@@ -163,6 +163,17 @@ _WEAK_NEAR = re.compile(
     r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
     re.IGNORECASE,
 )
+# A duration in the people's present perfect is their past: "we've been writing Scala for
+# years", "the team has used Django for a decade" say how long they have known it, not how
+# long this project will live ("it has been running for years" still says it lives long).
+_DURATION = re.compile(r"\b(?:years?|decades?|long\s+time|months?)\b", re.IGNORECASE)
+_PERFECT = re.compile(
+    r"\b(?:we|i|they|team|devs|developers|engineers|everyone|everybody)"
+    r"(?:'ve|'d|\s+(?:have|has|had))"
+    r"\s+(?:(?!to\b)\w+\s+)?(?:been|used|done|written|worked|"
+    r"coded|built|run|known|shipped|maintained|programmed)\b",
+    re.IGNORECASE,
+)
 # What the team can do, not what it wants: "all of us very comfortable with type hints".
 _SKILL_BEFORE = re.compile(
     r"\b(?:(?:comfortable|familiar|experienced|fluent|proficient|skilled|at\s+home)\s+"
@@ -481,6 +492,10 @@ class SlotExtractor:
                 continue  # "comfortable with type hints" is a skill, not a priority
             if slot.count_nouns and not self._counts_people(slot, text, match.end):
                 continue  # "a handful of third-party APIs" counts APIs, not the team
+            if _DURATION.search(match.phrase) and _PERFECT.search(
+                _CLAUSE_BREAK.split(text[: match.start])[-1]
+            ):
+                continue  # "we've been writing Scala for years": their past, not its future
             weak = _is_weak(text, match.start, match.end)
             if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload

@@ -148,6 +148,13 @@ def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExt
     assert extractor.extract("our current stack is Java").values == {"team_language": "jvm"}
 
 
+def test_how_long_the_team_has_known_it_is_no_lifespan(extractor: SlotExtractor) -> None:
+    got = extractor.extract("we've been writing Scala for years, now we need serverless")
+    assert got.values == {"team_language": "jvm", "deployment": "serverless"}
+    assert extractor.extract("it has to run for years").values == {"lifespan": "multi_year"}
+    assert extractor.extract("it has been running for years").values == {"lifespan": "multi_year"}
+
+
 def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
     # The priority slot is a wish (intents/slots.yaml `wish: true`): what a team is
     # comfortable with says what it can do; the language still counts.
