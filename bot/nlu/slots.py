@@ -400,6 +400,12 @@ class SlotExtractor:
             name: WordIndex((entry[0], entry) for entry in entries)
             for name, entries in pending_.items()
         }
+        # An item of a terse list ("ts, edge, small") is the short answer it would be to its
+        # slot's question: each answer word -> the (slot, value)s it answers.
+        self._answers: dict[str, list[tuple[str, str]]] = {}
+        for entries in pending_.values():
+            for phrase, _, slot_name, value, _ in entries:
+                self._answers.setdefault(phrase.lower(), []).append((slot_name, value))
         # A chat's message is read up to three times (the prefetch asks whether and which
         # clauses to encode, then the turn reads it): 0.1 to 0.3 ms each on the event loop.
         self._recent: LRUCache[tuple[str, str | None], Extraction] = LRUCache(maxsize=256)
@@ -454,6 +460,12 @@ class SlotExtractor:
                         SlotMatch(
                             slot_name, value, m.start(), m.end(), m.group(0), False, strength
                         )
+                    )
+        for start, end in _list_items(text):
+            for slot_name, value in self._answers.get(text[start:end].lower(), ()):
+                if slot_name != pending:  # a pending slot's answers were read above
+                    candidates.append(
+                        SlotMatch(slot_name, value, start, end, text[start:end], False, DIRECT)
                     )
         count_patterns = list(self._counts)
         if pending in self._bare_counts:
@@ -529,6 +541,27 @@ class SlotExtractor:
                 if _is_negated(text, m.start(), m.end()) and fid not in out.excluded:
                     out.excluded.append(fid)
         return out
+
+
+# A terse list: at least two items, each of at most three words ("py, content, small").
+_ITEM = re.compile(r"[^,;/]+")
+_LIST_ITEM_WORDS = 3
+
+
+def _list_items(text: str) -> list[tuple[int, int]]:
+    """The items' spans when `text` is a terse list, else none."""
+    spans = []
+    for m in _ITEM.finditer(text):
+        a, b = m.span()
+        while a < b and not text[a].isalnum():
+            a += 1
+        while b > a and not text[b - 1].isalnum():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
+    if len(spans) < 2 or any(len(text[a:b].split()) > _LIST_ITEM_WORDS for a, b in spans):
+        return []
+    return spans
 
 
 def _decide(

@@ -227,6 +227,13 @@ def test_what_runs_long_is_no_lifespan(extractor: SlotExtractor) -> None:
     assert extractor.extract("a long-lived system").values == {"lifespan": "multi_year"}
 
 
+def test_a_terse_list_item_is_a_short_answer(extractor: SlotExtractor) -> None:
+    got = extractor.extract("ts, edge, small")
+    assert got.values == {"team_language": "js_ts", "workload": "edge", "team_size": "small"}
+    # In a sentence the same words are no answers.
+    assert extractor.extract("we are small, fast and python").values == {"team_language": "python"}
+
+
 def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
     got = extractor.extract("performance is irrelevant for us")
     assert got.values == {}
