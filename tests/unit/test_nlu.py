@@ -153,6 +153,10 @@ def test_how_long_the_team_has_known_it_is_no_lifespan(extractor: SlotExtractor)
     assert got.values == {"team_language": "jvm", "deployment": "serverless"}
     assert extractor.extract("it has to run for years").values == {"lifespan": "multi_year"}
     assert extractor.extract("it has been running for years").values == {"lifespan": "multi_year"}
+    # Years someone has are experience too.
+    got = extractor.extract("everyone on the team has 10+ years of Java")
+    assert got.values == {"team_language": "jvm"}
+    assert extractor.extract("lifespan 15 years").values == {"lifespan": "multi_year"}
 
 
 def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
