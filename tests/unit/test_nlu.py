@@ -238,6 +238,23 @@ def test_a_terse_list_item_is_a_short_answer(extractor: SlotExtractor) -> None:
     assert extractor.extract("we are small, fast and python").values == {"team_language": "python"}
 
 
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("me and my brother, an online store", {"team_size": "small", "workload": "content"}),
+        ("the team is me plus two contractors", {"team_size": "small"}),
+        ("it resizes product photos", {"workload": "cpu_heavy"}),
+        ("we are transcoding user videos", {"workload": "cpu_heavy"}),
+        # "metrics" a product shows are no operational maturity.
+        ("a SaaS dashboard with live metrics", {"workload": "realtime"}),
+    ],
+)
+def test_everyday_wordings_of_common_facts(
+    extractor: SlotExtractor, text: str, values: dict
+) -> None:
+    assert extractor.extract(text).values == values
+
+
 def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
     got = extractor.extract("performance is irrelevant for us")
     assert got.values == {}
