@@ -20,11 +20,14 @@ def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
     # 0.985 / 0.967 / 0.930 once 48 personas and 46 utterances written before round 3's
     # changes joined (198 and 188: the new ones alone 0.938 / 0.950 / 0.792), then
     # 1.00 / 0.975 / 0.958 with round 3's changes (typos, relative clauses, counted things,
-    # fragments, backgrounds, wishes as needs).
+    # fragments, backgrounds, wishes as needs);
+    # 0.988 / 0.977 / 0.954 once the 60 personas and 40 utterances of the fresh-2026-12 block
+    # joined (258 and 228; the block alone 0.950 / 0.984 / 0.939), then 1.00 / 0.980 / 0.957
+    # (one miss still allowed: model noise).
     scores = evaluate(Settings(_env_file=None), embedder=embedder)  # type: ignore[call-arg]
-    assert scores.personas >= 198
-    assert scores.accuracy >= 0.99, scores.misses
-    assert scores.precision >= 0.97 and scores.recall >= 0.955, scores.misses
+    assert scores.personas >= 258
+    assert scores.accuracy >= 0.995, scores.misses
+    assert scores.precision >= 0.979 and scores.recall >= 0.957, scores.misses
 
 
 @pytest.mark.model
