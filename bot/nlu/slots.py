@@ -128,6 +128,10 @@ _NEGATED_AFTER = re.compile(
 # A subject that is nobody negates its whole clause, however far its verb reaches: "nobody
 # on the team knows Java", "no one here has touched Kotlin" (five words and more before it).
 _NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one|none\s+of\s+(?:us|them|our\s+\w+))\b")
+# Work done by the team itself, after a negated phrase: what they refuse is the doing.
+_DIY = re.compile(
+    r"^[^.;:!?]*?\b(?:ourselves|myself|by\s+hand|from\s+scratch|manually)\b", re.IGNORECASE
+)
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
 # How far back a negation reaches: "we don't really need an admin" still negates "admin".
 _NEGATION_WINDOW = 4
@@ -634,7 +638,10 @@ def _negation(text: str, start: int, end: int) -> bool | None:
     for n, word in enumerate(words):
         if word in _NEGATIONS or word.endswith("n't"):
             # "we can't hire Rust people": neither a Rust team nor a ban on Rust.
-            return None if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]) else True
+            if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]):
+                return None
+            # "we don't want to write admin screens by hand": they want one, built in.
+            return not _DIY.match(_CLAUSE_BREAK.split(text[end : end + 60])[0])
     return bool(_NEGATED_AFTER.match(text[end : end + 80]))
 
 

@@ -100,6 +100,9 @@ def test_negation_scope(extractor: SlotExtractor) -> None:
     assert got.values == {"team_language": "js_ts"}
     assert got.negated == {"team_language": ["jvm"]}
     assert not extractor.extract("nobody can find Go developers here").negated
+    # Refusing to build it by hand is wanting it built in.
+    got = extractor.extract("we don't want to write admin screens by hand")
+    assert got.values == {"workload": "content"} and not got.negated
 
 
 def test_a_language_ruled_out_makes_no_mixed_team(extractor: SlotExtractor) -> None:
