@@ -221,6 +221,9 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
         # Informal people words count too.
         ("one guy, an MVP", "solo"),
         ("3 guys and a designer", "small"),
+        # A department is where people sit, not how many they are.
+        ("the IT department has 2 devs", "small"),
+        ("4 students, a course project", "small"),
     ],
 )
 def test_a_team_size_word_counts_people_not_things(
