@@ -224,6 +224,36 @@ def _phrase_pattern(phrase: str) -> str:
     return rf"(?<![\w]){body}(?![\w])"
 
 
+# Words that start a phrase without being its verb: no inflection after them.
+_NOT_VERBS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the our my your their no not one two three for in on at with of to and or per
+    all any every most few many some so very too by via as is are just only""",
+    )
+)
+
+
+def _inflected(phrase: str) -> tuple[str, str] | None:
+    """A pattern for `phrase` with its first word in any tense ("crunch numbers": "crunches
+    numbers", "crunched numbers", "crunching numbers"), and the rest of the phrase to index it
+    by (the inflected word is not in the text as written); None when it has no verb to bend."""
+    parts = phrase.strip().split()
+    first = parts[0].lower() if parts else ""
+    if not 2 <= len(parts) <= 4 or not first.isalpha() or len(first) < 3 or first in _NOT_VERBS:
+        return None
+    if first.endswith("e"):
+        head = rf"{first[:-1]}(?:e|es|ed|ing)"
+    elif first.endswith("y") and first[-2] not in "aeiou":
+        head = rf"{first[:-1]}(?:y|ies|ied|ying)"
+    elif first[-1] not in "aeiouwxy" and first[-2] in "aeiou" and first[-3] not in "aeiou":
+        head = rf"{first}(?:s|ed|ing|{first[-1]}ed|{first[-1]}ing)?"  # ship: shipped, shipping
+    else:
+        head = rf"{first}(?:s|es|ed|ing)?"
+    rest = re.escape(" ".join(parts[1:])).replace(r"\ ", r"[\s-]+")
+    return rf"(?<![\w]){head}[\s-]+{rest}(?![\w])", " ".join(parts[1:])
+
+
 @dataclass(frozen=True, slots=True)
 class SlotMatch:
     """A phrase of the text read as a slot value (`strength`: how outright it says so)."""
@@ -339,6 +369,10 @@ class SlotExtractor:
                 ]:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
                     global_.append((phrase, pattern, slot.name, option.value, strength))
+                    bent = _inflected(phrase)
+                    if bent is not None:
+                        pattern = re.compile(bent[0], re.IGNORECASE)
+                        global_.append((bent[1], pattern, slot.name, option.value, strength))
                 for raw in option.patterns:
                     pattern = re.compile(raw, re.IGNORECASE)
                     global_.append(("", pattern, slot.name, option.value, DIRECT))

@@ -251,6 +251,10 @@ def test_a_terse_list_item_is_a_short_answer(extractor: SlotExtractor) -> None:
         ("the team is me plus two contractors", {"team_size": "small"}),
         ("it resizes product photos", {"workload": "cpu_heavy"}),
         ("we are transcoding user videos", {"workload": "cpu_heavy"}),
+        # A phrase's verb in any tense.
+        ("a nightly batch that crunches numbers", {"workload": "cpu_heavy"}),
+        ("we shipped features weekly", {"priority": "delivery_speed"}),
+        ("they validated the idea", {"lifespan": "prototype"}),
         # "metrics" a product shows are no operational maturity.
         ("a SaaS dashboard with live metrics", {"workload": "realtime"}),
     ],
