@@ -12,6 +12,7 @@ outright as the team's.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -219,9 +220,26 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
 
 
+# After these a phrase may take a determiner it was written without: "close to visitors"
+# reads "close to the visitors", "backend for mobile app" "backend for our mobile app".
+_PREPOSITIONS = frozenset(["to", "near", "for", "of", "on", "at", "in", "with", "from", "into"])
+_DETERMINERS = frozenset(["the", "our", "my", "your", "their", "a", "an", "its", "his", "her"])
+_OPTIONAL_DETERMINER = r"(?:(?:the|our|my|your|their|a|an|its)[\s-]+)?"
+
+
+def _words_pattern(words: list[str]) -> str:
+    """`words` joined by spaces or hyphens, a determiner allowed after a preposition."""
+    out = re.escape(words[0]) if words else ""
+    for before, word in itertools.pairwise(words):
+        joint = r"[\s-]+"
+        if before.lower() in _PREPOSITIONS and word.lower() not in _DETERMINERS:
+            joint += _OPTIONAL_DETERMINER
+        out += joint + re.escape(word)
+    return out
+
+
 def _phrase_pattern(phrase: str) -> str:
-    body = re.escape(phrase.strip()).replace(r"\ ", r"[\s-]+")
-    return rf"(?<![\w]){body}(?![\w])"
+    return rf"(?<![\w]){_words_pattern(phrase.split())}(?![\w])"
 
 
 # Words that start a phrase without being its verb: no inflection after them.
@@ -250,7 +268,7 @@ def _inflected(phrase: str) -> tuple[str, str] | None:
         head = rf"{first}(?:s|ed|ing|{first[-1]}ed|{first[-1]}ing)?"  # ship: shipped, shipping
     else:
         head = rf"{first}(?:s|es|ed|ing)?"
-    rest = re.escape(" ".join(parts[1:])).replace(r"\ ", r"[\s-]+")
+    rest = _words_pattern(parts[1:])
     return rf"(?<![\w]){head}[\s-]+{rest}(?![\w])", " ".join(parts[1:])
 
 

@@ -255,6 +255,8 @@ def test_a_terse_list_item_is_a_short_answer(extractor: SlotExtractor) -> None:
         ("a nightly batch that crunches numbers", {"workload": "cpu_heavy"}),
         ("we shipped features weekly", {"priority": "delivery_speed"}),
         ("they validated the idea", {"lifespan": "prototype"}),
+        # A determiner after a preposition, where the phrase was written without one.
+        ("run logic close to the visitors", {"workload": "edge"}),
         # "metrics" a product shows are no operational maturity.
         ("a SaaS dashboard with live metrics", {"workload": "realtime"}),
     ],
