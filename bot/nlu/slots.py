@@ -12,6 +12,7 @@ outright as the team's.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -125,6 +126,13 @@ _NEGATED_AFTER = re.compile(
     r"irrelevant|unimportant|overkill|pointless|moot)",
     re.IGNORECASE,
 )
+# A subject that is nobody negates its whole clause, however far its verb reaches: "nobody
+# on the team knows Java", "no one here has touched Kotlin" (five words and more before it).
+_NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one|none\s+of\s+(?:us|them|our\s+\w+))\b")
+# Work done by the team itself, after a negated phrase: what they refuse is the doing.
+_DIY = re.compile(
+    r"^[^.;:!?]*?\b(?:ourselves|myself|by\s+hand|from\s+scratch|manually)\b", re.IGNORECASE
+)
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
 # How far back a negation reaches: "we don't really need an admin" still negates "admin".
 _NEGATION_WINDOW = 4
@@ -149,12 +157,26 @@ _WEAK_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Words that put only what they qualify in the past: "ex-Rails devs", "the legacy app is in
-# Java", "we inherited a PHP codebase". Up to three words may follow them; further on, or
+# Java", "we inherited a PHP codebase", "the current system is a Java monolith" (what exists,
+# not who will build the new one). Up to three words may follow them; further on, or
 # after "now", "will", the clause speaks of the present ("our ex-Rails devs will build an
 # online shop" is a shop, "our former Java devs now write Go" a Go team).
 _WEAK_NEAR = re.compile(
-    r"(?:\bex-|\b(?:former|previous|legacy|inherited|old\s+(?:system|app|code|stack|platform)))"
+    r"(?:\bex-|\b(?:former|previous|legacy|inherited|"
+    r"old\s+(?:system|app|code|codebase|stack|platform|monolith)|"
+    r"(?:current|existing)\s+(?:system|app|code|codebase|platform|monolith)))"
     r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
+    re.IGNORECASE,
+)
+# A duration in the people's present perfect is their past: "we've been writing Scala for
+# years", "the team has used Django for a decade" say how long they have known it, not how
+# long this project will live ("it has been running for years" still says it lives long).
+_DURATION = re.compile(r"\b(?:years?|decades?|long\s+time|months?)\b", re.IGNORECASE)
+_PERFECT = re.compile(
+    r"\b(?:we|i|they|team|devs|developers|engineers|everyone|everybody)"
+    r"(?:'ve|'d|\s+(?:have|has|had))"
+    r"\s+(?:(?!to\b)\w+\s+)?(?:been|used|done|written|worked|"
+    r"coded|built|run|known|shipped|maintained|programmed)\b",
     re.IGNORECASE,
 )
 # What the team can do, not what it wants: "all of us very comfortable with type hints".
@@ -198,9 +220,56 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
 _JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
 
 
+# After these a phrase may take a determiner it was written without: "close to visitors"
+# reads "close to the visitors", "backend for mobile app" "backend for our mobile app".
+_PREPOSITIONS = frozenset(["to", "near", "for", "of", "on", "at", "in", "with", "from", "into"])
+_DETERMINERS = frozenset(["the", "our", "my", "your", "their", "a", "an", "its", "his", "her"])
+_OPTIONAL_DETERMINER = r"(?:(?:the|our|my|your|their|a|an|its)[\s-]+)?"
+
+
+def _words_pattern(words: list[str]) -> str:
+    """`words` joined by spaces or hyphens, a determiner allowed after a preposition."""
+    out = re.escape(words[0]) if words else ""
+    for before, word in itertools.pairwise(words):
+        joint = r"[\s-]+"
+        if before.lower() in _PREPOSITIONS and word.lower() not in _DETERMINERS:
+            joint += _OPTIONAL_DETERMINER
+        out += joint + re.escape(word)
+    return out
+
+
 def _phrase_pattern(phrase: str) -> str:
-    body = re.escape(phrase.strip()).replace(r"\ ", r"[\s-]+")
-    return rf"(?<![\w]){body}(?![\w])"
+    return rf"(?<![\w]){_words_pattern(phrase.split())}(?![\w])"
+
+
+# Words that start a phrase without being its verb: no inflection after them.
+_NOT_VERBS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the our my your their no not one two three for in on at with of to and or per
+    all any every most few many some so very too by via as is are just only""",
+    )
+)
+
+
+def _inflected(phrase: str) -> tuple[str, str] | None:
+    """A pattern for `phrase` with its first word in any tense ("crunch numbers": "crunches
+    numbers", "crunched numbers", "crunching numbers"), and the rest of the phrase to index it
+    by (the inflected word is not in the text as written); None when it has no verb to bend."""
+    parts = phrase.strip().split()
+    first = parts[0].lower() if parts else ""
+    if not 2 <= len(parts) <= 4 or not first.isalpha() or len(first) < 3 or first in _NOT_VERBS:
+        return None
+    if first.endswith("e"):
+        head = rf"{first[:-1]}(?:e|es|ed|ing)"
+    elif first.endswith("y") and first[-2] not in "aeiou":
+        head = rf"{first[:-1]}(?:y|ies|ied|ying)"
+    elif first[-1] not in "aeiouwxy" and first[-2] in "aeiou" and first[-3] not in "aeiou":
+        head = rf"{first}(?:s|ed|ing|{first[-1]}ed|{first[-1]}ing)?"  # ship: shipped, shipping
+    else:
+        head = rf"{first}(?:s|es|ed|ing)?"
+    rest = _words_pattern(parts[1:])
+    return rf"(?<![\w]){head}[\s-]+{rest}(?![\w])", " ".join(parts[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +326,17 @@ class Extraction:
         )
 
 
+# Quantities said only of groups: "many in-house teams", "multiple feature squads" (of
+# people, "many people" is as often the users as the team).
+_GROUP_WORDS = {"many": 4, "multiple": 3, "numerous": 4}
+_GROUP_NUMBER = "(" + "|".join(_GROUP_WORDS) + "|" + _NUMBER[1:]
+
+
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
     text = re.sub(r"\s+", " ", number.lower())
     count = int(text) if text.isdigit() else _NUMBER_WORDS.get(text)
+    if count is None and groups:
+        count = _GROUP_WORDS.get(text)
     if count is None:
         return None
     for option in slot.options:
@@ -310,6 +387,10 @@ class SlotExtractor:
                 ]:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
                     global_.append((phrase, pattern, slot.name, option.value, strength))
+                    bent = _inflected(phrase)
+                    if bent is not None:
+                        pattern = re.compile(bent[0], re.IGNORECASE)
+                        global_.append((bent[1], pattern, slot.name, option.value, strength))
                 for raw in option.patterns:
                     pattern = re.compile(raw, re.IGNORECASE)
                     global_.append(("", pattern, slot.name, option.value, DIRECT))
@@ -364,7 +445,7 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?:\s+[\w-]+){{0,2}}?\s+(?:{groups})(?![\w])",
+                            rf"(?<![\w]){_GROUP_NUMBER}(?:\s+[\w-]+){{0,3}}?\s+(?:{groups})(?![\w])",
                             re.IGNORECASE,
                         ),
                         True,
@@ -375,6 +456,12 @@ class SlotExtractor:
             name: WordIndex((entry[0], entry) for entry in entries)
             for name, entries in pending_.items()
         }
+        # An item of a terse list ("ts, edge, small") is the short answer it would be to its
+        # slot's question: each answer word -> the (slot, value)s it answers.
+        self._answers: dict[str, list[tuple[str, str]]] = {}
+        for entries in pending_.values():
+            for phrase, _, slot_name, value, _ in entries:
+                self._answers.setdefault(phrase.lower(), []).append((slot_name, value))
         # A chat's message is read up to three times (the prefetch asks whether and which
         # clauses to encode, then the turn reads it): 0.1 to 0.3 ms each on the event loop.
         self._recent: LRUCache[tuple[str, str | None], Extraction] = LRUCache(maxsize=256)
@@ -430,6 +517,12 @@ class SlotExtractor:
                             slot_name, value, m.start(), m.end(), m.group(0), False, strength
                         )
                     )
+        for start, end in _list_items(text):
+            for slot_name, value in self._answers.get(text[start:end].lower(), ()):
+                if slot_name != pending:  # a pending slot's answers were read above
+                    candidates.append(
+                        SlotMatch(slot_name, value, start, end, text[start:end], False, DIRECT)
+                    )
         count_patterns = list(self._counts)
         if pending in self._bare_counts:
             count_patterns.append((self.spec.slot(pending), self._bare_counts[pending], False))
@@ -467,6 +560,10 @@ class SlotExtractor:
                 continue  # "comfortable with type hints" is a skill, not a priority
             if slot.count_nouns and not self._counts_people(slot, text, match.end):
                 continue  # "a handful of third-party APIs" counts APIs, not the team
+            if _DURATION.search(match.phrase) and _PERFECT.search(
+                _CLAUSE_BREAK.split(text[: match.start])[-1]
+            ):
+                continue  # "we've been writing Scala for years": their past, not its future
             weak = _is_weak(text, match.start, match.end)
             if weak and not slot.background:
                 continue  # "I used to build Android apps" is not this project's workload
@@ -486,7 +583,7 @@ class SlotExtractor:
                 positive.setdefault(match.slot, []).append(kept)
         for slot_name, matches in positive.items():
             slot = self.spec.slot(slot_name)
-            value, support = _decide(slot, matches)
+            value, support = _decide(slot, matches, out.negated.get(slot_name, ()))
             out.values[slot_name] = value
             out.said[slot_name] = _quote(original, support)
         for slot_name in list(out.negated):
@@ -502,8 +599,32 @@ class SlotExtractor:
         return out
 
 
-def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]:
-    """The value `matches` support best, and the matches behind it."""
+# A terse list: at least two items, each of at most three words ("py, content, small").
+_ITEM = re.compile(r"[^,;/]+")
+_LIST_ITEM_WORDS = 3
+
+
+def _list_items(text: str) -> list[tuple[int, int]]:
+    """The items' spans when `text` is a terse list, else none."""
+    spans = []
+    for m in _ITEM.finditer(text):
+        a, b = m.span()
+        while a < b and not text[a].isalnum():
+            a += 1
+        while b > a and not text[b - 1].isalnum():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
+    if len(spans) < 2 or any(len(text[a:b].split()) > _LIST_ITEM_WORDS for a, b in spans):
+        return []
+    return spans
+
+
+def _decide(
+    slot: Slot, matches: list[SlotMatch], ruled_out: Collection[str] = ()
+) -> tuple[str, list[SlotMatch]]:
+    """The value `matches` support best, and the matches behind it; a value the same message
+    rules out outright (`ruled_out`) does not make a mixed team."""
     evidence: dict[str, float] = {}
     for m in matches:
         evidence[m.value] = evidence.get(m.value, 0.0) + m.strength
@@ -515,6 +636,9 @@ def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]
             if v != several
             and sum(m.strength for m in matches if m.value == v and m.strength >= DIRECT) >= DIRECT
         ]
+        # "our Java devs are moving to TypeScript ... without Java": the language they leave
+        # is their past, not a second language of this project.
+        named = [v for v in named if v not in ruled_out] or named
         said_several = any(m.value == several and m.strength >= DIRECT for m in matches)
         if said_several or len(named) >= 2:
             support = [m for m in matches if m.value in named or m.value == several]
@@ -525,6 +649,11 @@ def _decide(slot: Slot, matches: list[SlotMatch]) -> tuple[str, list[SlotMatch]]
         if not supported:
             return several, matches
         evidence = supported
+    # A cue never outvotes a synonym, however many cues there are: "a REST API for a mobile
+    # app, plus admin for staff" is a content product (two API cues tied one "admin").
+    named_values = {m.value for m in matches if m.strength >= DIRECT}
+    if named_values:
+        evidence = {v: e for v, e in evidence.items() if v in named_values}
     order: dict[str, int] = {}
     for n, m in enumerate(matches):
         order.setdefault(m.value, n)
@@ -553,11 +682,18 @@ def _negation(text: str, start: int, end: int) -> bool | None:
     if _ONLY.search(before[-30:]):
         return False
     clause = _CLAUSE_BREAK.split(before.lower())[-1]
+    nobody = _NOBODY.search(clause)
+    if nobody is not None:
+        later = re.findall(r"[\w']+", clause[nobody.end() :])
+        return None if _NEGATION_BREAKERS.intersection(later) else True
     words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
     for n, word in enumerate(words):
         if word in _NEGATIONS or word.endswith("n't"):
             # "we can't hire Rust people": neither a Rust team nor a ban on Rust.
-            return None if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]) else True
+            if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]):
+                return None
+            # "we don't want to write admin screens by hand": they want one, built in.
+            return not _DIY.match(_CLAUSE_BREAK.split(text[end : end + 60])[0])
     return bool(_NEGATED_AFTER.match(text[end : end + 80]))
 
 

@@ -21,12 +21,13 @@ def test_persona_accuracy_and_slot_precision_recall(embedder) -> None:
     # changes joined (198 and 188: the new ones alone 0.938 / 0.950 / 0.792), then
     # 1.00 / 0.975 / 0.958 with round 3's changes (typos, relative clauses, counted things,
     # fragments, backgrounds, wishes as needs);
-    # 0.988 / 0.977 / 0.954 once 60 personas and 40 utterances written blind in round 4
-    # joined (258 and 228: the new ones alone 0.950 / 0.984 / 0.939).
+    # 0.988 / 0.977 / 0.954 once the 60 personas and 40 utterances of the fresh-2026-12 block
+    # joined (258 and 228; the block alone 0.950 / 0.984 / 0.939), then 1.00 / 0.980 / 0.960
+    # (one miss still allowed: model noise).
     scores = evaluate(Settings(_env_file=None), embedder=embedder)  # type: ignore[call-arg]
     assert scores.personas >= 258
-    assert scores.accuracy >= 0.985, scores.misses
-    assert scores.precision >= 0.975 and scores.recall >= 0.95, scores.misses
+    assert scores.accuracy >= 0.995, scores.misses
+    assert scores.precision >= 0.979 and scores.recall >= 0.96, scores.misses
 
 
 @pytest.mark.model

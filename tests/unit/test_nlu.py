@@ -29,6 +29,8 @@ def extractor(repo) -> SlotExtractor:
         ("Spring shop", {"team_language": "jvm"}),
         ("we use Python and Java", {"team_language": "mixed"}),
         ("startup time matters", {"deployment": "serverless"}),
+        # Two cues (an API, a mobile app) never outvote one synonym (an admin).
+        ("a REST API for the mobile app plus an admin", {"workload": "content"}),
     ],
 )
 def test_extracts_slots(extractor: SlotExtractor, text: str, values: dict) -> None:
@@ -93,6 +95,20 @@ def test_negation_scope(extractor: SlotExtractor) -> None:
     # A ruled-out cue rules nothing out: "skip Django" is not "not Python".
     assert not extractor.extract("skip Django").negated
     assert extractor.extract("Rust is off the table").negated == {"team_language": ["rust"]}
+    # A subject that is nobody negates however far its verb is; hiring still breaks it.
+    got = extractor.extract("nobody on the team knows Java; we write TypeScript")
+    assert got.values == {"team_language": "js_ts"}
+    assert got.negated == {"team_language": ["jvm"]}
+    assert not extractor.extract("nobody can find Go developers here").negated
+    # Refusing to build it by hand is wanting it built in.
+    got = extractor.extract("we don't want to write admin screens by hand")
+    assert got.values == {"workload": "content"} and not got.negated
+
+
+def test_a_language_ruled_out_makes_no_mixed_team(extractor: SlotExtractor) -> None:
+    got = extractor.extract("our Java devs are moving to TypeScript and want to work without Java")
+    assert got.values == {"team_language": "js_ts"}
+    assert extractor.extract("we use Python and Java").values == {"team_language": "mixed"}
 
 
 def test_curly_apostrophes_read_like_straight_ones(extractor: SlotExtractor) -> None:
@@ -129,6 +145,21 @@ def test_a_past_marker_qualifies_only_what_follows_it_closely(extractor: SlotExt
     assert extractor.extract("the legacy app is in Java, we are Python people").values == {
         "team_language": "python"
     }
+    # What exists now is not who builds the new one; "our current stack" still is the team's.
+    got = extractor.extract("the current system is a Java monolith but the new team knows Node")
+    assert got.values == {"team_language": "js_ts"}
+    assert extractor.extract("our current stack is Java").values == {"team_language": "jvm"}
+
+
+def test_how_long_the_team_has_known_it_is_no_lifespan(extractor: SlotExtractor) -> None:
+    got = extractor.extract("we've been writing Scala for years, now we need serverless")
+    assert got.values == {"team_language": "jvm", "deployment": "serverless"}
+    assert extractor.extract("it has to run for years").values == {"lifespan": "multi_year"}
+    assert extractor.extract("it has been running for years").values == {"lifespan": "multi_year"}
+    # Years someone has are experience too.
+    got = extractor.extract("everyone on the team has 10+ years of Java")
+    assert got.values == {"team_language": "jvm"}
+    assert extractor.extract("lifespan 15 years").values == {"lifespan": "multi_year"}
 
 
 def test_a_skill_is_not_a_priority(extractor: SlotExtractor) -> None:
@@ -183,12 +214,57 @@ def test_broken_intents_yaml_names_file_and_line(tmp_path, repo) -> None:
         ("a handful of us", "small"),
         ("a large org of 300", "several_teams"),
         ("a small team", "small"),
+        # Groups counted in words, a few words away; "many people" may be the users.
+        ("many vendors and in-house teams work on it", "several_teams"),
+        ("multiple feature squads", "several_teams"),
+        ("many people will use it", None),
+        # Informal people words count too.
+        ("one guy, an MVP", "solo"),
+        ("3 guys and a designer", "small"),
+        # A department is where people sit, not how many they are.
+        ("the IT department has 2 devs", "small"),
+        ("4 students, a course project", "small"),
     ],
 )
 def test_a_team_size_word_counts_people_not_things(
     extractor: SlotExtractor, text: str, size: str | None
 ) -> None:
     assert extractor.extract(text).values.get("team_size") == size
+
+
+def test_what_runs_long_is_no_lifespan(extractor: SlotExtractor) -> None:
+    assert extractor.extract("we run long-lived containers").values == {"deployment": "containers"}
+    assert extractor.extract("a long-lived system").values == {"lifespan": "multi_year"}
+
+
+def test_a_terse_list_item_is_a_short_answer(extractor: SlotExtractor) -> None:
+    got = extractor.extract("ts, edge, small")
+    assert got.values == {"team_language": "js_ts", "workload": "edge", "team_size": "small"}
+    # In a sentence the same words are no answers.
+    assert extractor.extract("we are small, fast and python").values == {"team_language": "python"}
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("me and my brother, an online store", {"team_size": "small", "workload": "content"}),
+        ("the team is me plus two contractors", {"team_size": "small"}),
+        ("it resizes product photos", {"workload": "cpu_heavy"}),
+        ("we are transcoding user videos", {"workload": "cpu_heavy"}),
+        # A phrase's verb in any tense.
+        ("a nightly batch that crunches numbers", {"workload": "cpu_heavy"}),
+        ("we shipped features weekly", {"priority": "delivery_speed"}),
+        ("they validated the idea", {"lifespan": "prototype"}),
+        # A determiner after a preposition, where the phrase was written without one.
+        ("run logic close to the visitors", {"workload": "edge"}),
+        # "metrics" a product shows are no operational maturity.
+        ("a SaaS dashboard with live metrics", {"workload": "realtime"}),
+    ],
+)
+def test_everyday_wordings_of_common_facts(
+    extractor: SlotExtractor, text: str, values: dict
+) -> None:
+    assert extractor.extract(text).values == values
 
 
 def test_a_dismissed_value_is_ruled_out(extractor: SlotExtractor) -> None:
