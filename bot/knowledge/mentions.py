@@ -62,10 +62,16 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
     return out
 
 
-def without_frameworks(text: str, kb: KnowledgeBase) -> str:
-    """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in")."""
+def without_frameworks(text: str, kb: KnowledgeBase, uncovered: bool = False) -> str:
+    """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in"),
+    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with")."""
+    spans = [(start, end) for start, end, _ in _framework_spans(text, kb, languages=True)]
+    if uncovered:
+        spans = sorted(spans + [(start, end) for start, end, _ in _uncovered_spans(text, kb)])
     kept, at = [], 0
-    for start, end, _ in _framework_spans(text, kb, languages=True):
+    for start, end in spans:
+        if start < at:
+            continue
         kept.append(text[at:start])
         at = end
     kept.append(text[at:])
@@ -103,8 +109,8 @@ def _aliases(kb: KnowledgeBase) -> WordIndex[tuple[str, str]]:
     return index
 
 
-def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
-    """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
+def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
+    """(start, end, technology name) of every uncovered technology's alias, by position."""
     found: list[tuple[int, int, str]] = []
     for alias, name in _aliases(kb).candidates(words(text)):
         for m in _alias_pattern(alias).finditer(text):
@@ -112,8 +118,13 @@ def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[i
                 continue
             found.append((m.start(), m.end(), name))
     found.sort()
+    return found
+
+
+def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
+    """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
     names: list[tuple[str, tuple[int, int]]] = []
-    for start, end, name in found:
+    for start, end, name in _uncovered_spans(text, kb):
         if name not in {n for n, _ in names}:
             names.append((name, (start, end)))
     return names
