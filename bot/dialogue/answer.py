@@ -15,7 +15,7 @@ from bot.knowledge import KnowledgeBase, Passage
 from bot.knowledge.mentions import (
     compared_pair,
     mentioned_frameworks,
-    mentioned_uncovered,
+    uncovered_subjects,
     without_frameworks,
 )
 from bot.replies import Citation, Option, Part, Reply
@@ -145,23 +145,6 @@ def decline_how_to(
         Option("Compare two", "menu", value="compare"),
     )
     return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
-
-
-# Words before a technology's name that make it where the team works, not what it asks about:
-# "spring boot is too sluggish for k8s autoscaling", "startup time of Java services in
-# Kubernetes", "our React frontend" (on dev, 2 in-scope questions name one so).
-_CONTEXT = re.compile(
-    r"\b(?:in|on|for|at|behind|inside|within|under|our|my|their)\s+(?:(?:a|an|the|our|my)\s+)?$",
-    re.IGNORECASE,
-)
-
-
-def _asks_about_uncovered(text: str, kb: KnowledgeBase) -> bool:
-    """Whether `text` names an uncovered technology as what it asks about, not as context:
-    "does prisma play nicely with nestjs", "typeorm or sequelize with express?"."""
-    return any(
-        not _CONTEXT.search(text[:start]) for _, (start, _) in mentioned_uncovered(text, kb)
-    )
 
 
 def _asks_beyond(text: str) -> bool:
@@ -436,7 +419,7 @@ class Answerer:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
         if not mentioned_frameworks(text, self.kb, languages=True):
             return []
-        if not (_asks_beyond(text) or _asks_about_uncovered(text, self.kb)):
+        if not (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
             return []
         return [without_frameworks(text, self.kb, uncovered=True)]
 
@@ -458,7 +441,7 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
-        if result.frameworks and (_asks_beyond(text) or _asks_about_uncovered(text, self.kb)):
+        if result.frameworks and (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
             # What is left once the names of technologies are cut out is what the question asks:
             # "does prisma play nicely with nestjs" asks "does play nicely with".
             rest = self.retriever.search(without_frameworks(text, self.kb, uncovered=True), k=1)

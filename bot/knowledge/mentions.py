@@ -128,3 +128,29 @@ def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[i
         if name not in {n for n, _ in names}:
             names.append((name, (start, end)))
     return names
+
+
+# Words around a technology's name that make it where the team works or what it is like, not
+# what the question asks about: "too sluggish for k8s autoscaling", "Java services in
+# Kubernetes", "our React frontend", "react people", "pydantic-style models". "On" is not one:
+# "thoughts on litestar" asks about Litestar.
+_CONTEXT_BEFORE = re.compile(
+    r"\b(?:in|for|at|behind|inside|within|under|our|my|their)\s+(?:(?:a|an|the|our|my)\s+)?$",
+    re.IGNORECASE,
+)
+_CONTEXT_AFTER = re.compile(
+    r"^(?:[\s-]+(?:style|like|based)\b"
+    r"|\s+(?:people|team|devs?|developers?|engineers?|folks|shop|background|experience)\b)",
+    re.IGNORECASE,
+)
+
+
+def uncovered_subjects(text: str, kb: KnowledgeBase) -> list[str]:
+    """The uncovered technologies `text` asks about, leaving out those named only as context:
+    "does prisma play nicely with nestjs" asks about Prisma, "our react team needs a backend"
+    about none."""
+    return [
+        name
+        for start, end, name in _uncovered_spans(text, kb)
+        if not (_CONTEXT_BEFORE.search(text[:start]) or _CONTEXT_AFTER.search(text[end:]))
+    ]

@@ -10,10 +10,9 @@ from bot.dialogue.answer import (
     FAULT,
     HOW_TO,
     Answerer,
-    _asks_about_uncovered,
     decline_how_to,
 )
-from bot.knowledge.mentions import without_frameworks
+from bot.knowledge.mentions import uncovered_subjects, without_frameworks
 from bot.render.text import render_text
 from bot.retrieval import Hit, RetrievalResult
 
@@ -171,14 +170,17 @@ def test_requests_for_facts_the_article_never_gives_are_recognised(text, fact):
         ("does prisma play nicely with nestjs", True),
         ("typeorm or sequelize with express?", True),
         ("can spring boot compile to a graalvm native image", True),
+        ("thoughts on litestar for a new api?", True),
         ("spring boot is too sluggish for k8s autoscaling", False),
         ("startup time of java services in kubernetes", False),
         ("our react frontend needs a node backend", False),
+        ("the whole team are react people", False),
+        ("typed endpoints with pydantic-style models", False),
         ("is django good", False),
     ],
 )
 def test_an_uncovered_technology_is_the_subject_unless_it_is_context(kb, text, about):
-    assert _asks_about_uncovered(text, kb) is about
+    assert bool(uncovered_subjects(text, kb)) is about
 
 
 def test_a_question_about_an_uncovered_technology_with_a_framework_is_declined(kb):
