@@ -100,9 +100,13 @@ FAULT = re.compile(
 FACT = re.compile(
     r"\bwhen\s+(?:was|were|did|will)\b|\bwhat\s+year\b|\brelease\s+date\b"
     r"|\bend[\s-]+of[\s-]+life\b"
-    r"|\b(?:costs?|price[sd]?|pricing|salary|salaries|earns?|paid)\b"
+    # Money, but not a cost in resources ("is spring boot worth the memory cost").
+    r"|\bhow\s+much\b[^?]*\bcosts?\b|\bcosts?\s+per\b|\b(?:price[sd]?|pricing|salary|salaries"
+    r"|earns?|paid)\b"
     r"|\b(?:what|which)\s+(?:version|property|setting|flag|parameter|config\s+key)\b"
-    r"|\bdefaults?\b",
+    r"|\b(?:latest|current|newest)\s+(?:version|release)\b"
+    # A default value, but not a built-in ("django's default admin", "async by default").
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+the\s+defaults?\b|\bdefault\s+values?\b",
     re.IGNORECASE,
 )
 # Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.

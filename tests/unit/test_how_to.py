@@ -153,8 +153,11 @@ def test_a_question_naming_a_framework_declined_as_off_topic_offers_the_framewor
         ("which version of django supports async views", True),
         ("what's the default port of a spring boot app", True),
         ("which property turns on virtual threads", True),
-        ("what does hosting a django app cost", True),
+        ("how much does it cost to host a django app", True),
+        ("what is the latest version of fastapi", True),
         ("what do node developers earn", True),
+        ("is django's default admin good enough for staff", False),  # a built-in
+        ("is spring boot worth the memory cost", False),  # a cost in resources
         ("when does django make sense", False),  # a choice, the article's subject
         ("how much memory does spring boot use", False),  # the article speaks of footprint
         ("how many folks actually know django", False),  # the hiring pool, in words
