@@ -207,3 +207,25 @@ def test_a_question_about_an_uncovered_technology_with_a_framework_is_declined(k
     text = render_text(answer.reply)
     assert text.startswith("The article doesn't cover Prisma: it compares backend frameworks")
     assert "NestJS" in text
+
+
+@pytest.mark.model
+def test_with_the_model_facts_and_uncovered_subjects_are_declined_context_is_not(
+    kb, embedder, tmp_path
+):
+    from bot.retrieval import build_retriever
+
+    answerer = Answerer(kb, build_retriever(kb, embedder, tmp_path))
+    # Questions of our own, not in datasets/.
+    for question in (
+        "does prisma work well with nestjs?",
+        "when did nestjs come out",
+        "what is the latest version of fastapi",
+    ):
+        assert answerer.answer(question).kind == "decline", question
+    for question in (
+        "is spring boot worth the memory cost",  # a cost in resources: the footprint
+        "how much ram does a spring boot service need",
+        "our react team needs a backend",  # React is the team's context
+    ):
+        assert answerer.answer(question).in_scope, question
