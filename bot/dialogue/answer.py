@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
-from bot.knowledge.mentions import compared_pair, mentioned_frameworks, without_frameworks
+from bot.knowledge.mentions import (
+    compared_pair,
+    mentioned_frameworks,
+    uncovered_subjects,
+    without_frameworks,
+)
 from bot.replies import Citation, Option, Part, Reply
 from bot.retrieval.retriever import RetrievalResult
 
@@ -87,22 +92,50 @@ FAULT = re.compile(
     r"|[45]\d\d\s+(?:errors?|status|response|unprocessable|not\s+found|bad\s+request))\b",
     re.IGNORECASE,
 )
+# A request for a fact an opinion piece never states: a date ("when was ... released", "end of
+# life"), a count ("how many"), a price or pay, a version, a setting or its default value.
+# The same scope bar on what is left keeps the ones the article does speak of. "How many" and
+# "how much" are no such form: the article sizes hiring pools and footprints in words, and on
+# dev "how many folks actually know django" (hiring) would be declined.
+FACT = re.compile(
+    r"\bwhen\s+(?:was|were|did|will)\b|\bwhat\s+year\b|\brelease\s+date\b"
+    r"|\bend[\s-]+of[\s-]+life\b"
+    # Money, but not a cost in resources ("is spring boot worth the memory cost").
+    r"|\bhow\s+much\b[^?]*\bcosts?\b|\bcosts?\s+per\b|\b(?:price[sd]?|pricing|salary|salaries"
+    r"|earns?|paid)\b"
+    r"|\b(?:what|which)\s+(?:version|property|setting|flag|parameter|config\s+key)\b"
+    r"|\b(?:latest|current|newest)\s+(?:version|release)\b"
+    # A default value, but not a built-in ("django's default admin", "async by default").
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+the\s+defaults?\b|\bdefault\s+values?\b",
+    re.IGNORECASE,
+)
 # Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
 MAX_FRAMEWORK_OPTIONS = 3
 
 
 def decline_how_to(
-    kb: KnowledgeBase, frameworks: tuple[str, ...], uncovered: tuple[str, ...] = ()
+    kb: KnowledgeBase,
+    frameworks: tuple[str, ...],
+    uncovered: tuple[str, ...] = (),
+    how_to: bool = True,
 ) -> Reply:
-    """The decline of a how-to question about covered frameworks (and perhaps uncovered
-    technologies), offering what the article says about each framework named."""
+    """The decline of a question about covered frameworks that asks what the article never
+    says (`how_to`: steps or a fix; else a fact, or about uncovered technologies), offering
+    what it says about each framework named."""
     names = _names(tuple(kb.frameworks[f].name for f in frameworks))
     # "The article doesn't cover ..." first: it is what users read, and what makes it a decline.
-    what = f"{_names(uncovered)}, nor how to do that with {names}" if uncovered else "that"
-    text = (
-        f"The article doesn't cover {what}: it compares backend frameworks and where each "
-        f"fits, not how to use or fix them. It does say things about {names}:"
-    )
+    if how_to:
+        what = f"{_names(uncovered)}, nor how to do that with {names}" if uncovered else "that"
+        text = (
+            f"The article doesn't cover {what}: it compares backend frameworks and where each "
+            f"fits, not how to use or fix them. It does say things about {names}:"
+        )
+    else:
+        text = (
+            f"The article doesn't cover {_names(uncovered) if uncovered else 'that'}: it "
+            "compares backend frameworks and where each fits, with no dates, versions, prices "
+            f"or settings. It does say things about {names}:"
+        )
     # Express and Hono share their source passage: one button for it, named for the first.
     sources: dict[str, str] = {}
     for fid in frameworks:
@@ -116,6 +149,11 @@ def decline_how_to(
         Option("Compare two", "menu", value="compare"),
     )
     return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
+
+
+def _asks_beyond(text: str) -> bool:
+    """Whether `text` asks for steps, a fix or a fact: what the article never gives."""
+    return bool(HOW_TO.search(text) or FAULT.search(text) or FACT.search(text))
 
 
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
@@ -383,11 +421,11 @@ class Answerer:
 
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
-        if not (HOW_TO.search(text) or FAULT.search(text)):
-            return []
         if not mentioned_frameworks(text, self.kb, languages=True):
             return []
-        return [without_frameworks(text, self.kb)]
+        if not (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
+            return []
+        return [without_frameworks(text, self.kb, uncovered=True)]
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
@@ -407,10 +445,13 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
-        if result.frameworks and (HOW_TO.search(text) or FAULT.search(text)):
-            rest = self.retriever.search(without_frameworks(text, self.kb), k=1)
+        if result.frameworks and (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
+            # What is left once the names of technologies are cut out is what the question asks:
+            # "does prisma play nicely with nestjs" asks "does play nicely with".
+            rest = self.retriever.search(without_frameworks(text, self.kb, uncovered=True), k=1)
             if not rest.topical:
-                reply = decline_how_to(self.kb, result.frameworks, result.uncovered)
+                how_to = bool(HOW_TO.search(text) or FAULT.search(text))
+                reply = decline_how_to(self.kb, result.frameworks, result.uncovered, how_to)
                 return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None

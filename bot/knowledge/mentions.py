@@ -62,10 +62,16 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
     return out
 
 
-def without_frameworks(text: str, kb: KnowledgeBase) -> str:
-    """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in")."""
+def without_frameworks(text: str, kb: KnowledgeBase, uncovered: bool = False) -> str:
+    """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in"),
+    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with")."""
+    spans = [(start, end) for start, end, _ in _framework_spans(text, kb, languages=True)]
+    if uncovered:
+        spans = sorted(spans + [(start, end) for start, end, _ in _uncovered_spans(text, kb)])
     kept, at = [], 0
-    for start, end, _ in _framework_spans(text, kb, languages=True):
+    for start, end in spans:
+        if start < at:
+            continue
         kept.append(text[at:start])
         at = end
     kept.append(text[at:])
@@ -103,8 +109,8 @@ def _aliases(kb: KnowledgeBase) -> WordIndex[tuple[str, str]]:
     return index
 
 
-def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
-    """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
+def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
+    """(start, end, technology name) of every uncovered technology's alias, by position."""
     found: list[tuple[int, int, str]] = []
     for alias, name in _aliases(kb).candidates(words(text)):
         for m in _alias_pattern(alias).finditer(text):
@@ -112,8 +118,39 @@ def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[i
                 continue
             found.append((m.start(), m.end(), name))
     found.sort()
+    return found
+
+
+def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:
+    """Technologies the knowledge does not cover that `text` names: (name, span), in order."""
     names: list[tuple[str, tuple[int, int]]] = []
-    for start, end, name in found:
+    for start, end, name in _uncovered_spans(text, kb):
         if name not in {n for n, _ in names}:
             names.append((name, (start, end)))
     return names
+
+
+# Words around a technology's name that make it where the team works or what it is like, not
+# what the question asks about: "too sluggish for k8s autoscaling", "Java services in
+# Kubernetes", "our React frontend", "react people", "pydantic-style models". "On" is not one:
+# "thoughts on litestar" asks about Litestar.
+_CONTEXT_BEFORE = re.compile(
+    r"\b(?:in|for|at|behind|inside|within|under|our|my|their)\s+(?:(?:a|an|the|our|my)\s+)?$",
+    re.IGNORECASE,
+)
+_CONTEXT_AFTER = re.compile(
+    r"^(?:[\s-]+(?:style|like|based)\b"
+    r"|\s+(?:people|team|devs?|developers?|engineers?|folks|shop|background|experience)\b)",
+    re.IGNORECASE,
+)
+
+
+def uncovered_subjects(text: str, kb: KnowledgeBase) -> list[str]:
+    """The uncovered technologies `text` asks about, leaving out those named only as context:
+    "does prisma play nicely with nestjs" asks about Prisma, "our react team needs a backend"
+    about none."""
+    return [
+        name
+        for start, end, name in _uncovered_spans(text, kb)
+        if not (_CONTEXT_BEFORE.search(text[:start]) or _CONTEXT_AFTER.search(text[end:]))
+    ]

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.embedding import Embedder
 from bot.knowledge import KnowledgeBase, Passage
-from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered
+from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered, uncovered_subjects
 from bot.retrieval.cache import index_rows, off_topic_vectors, passage_vectors
 from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
 from bot.retrieval.index_text import indexed_text
@@ -139,7 +139,7 @@ class Retriever:
         hits = [Hit(self.kb.passages[i], float(fused[i])) for i in order[: max(k, 0)]]
         if named:
             in_scope = True
-        elif uncovered:
+        elif uncovered_subjects(query, self.kb):
             # "Is Kafka good for real-time?" matches the article's words but asks about Kafka:
             # only a much closer match than usual means the article answers part of it.
             in_scope = scope >= self.fusion.uncovered_threshold

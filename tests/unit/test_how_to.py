@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 from support.fakes import ScriptedRetriever
 
-from bot.dialogue.answer import FAULT, HOW_TO, Answerer, decline_how_to
-from bot.knowledge.mentions import without_frameworks
+from bot.dialogue.answer import (
+    FACT,
+    FAULT,
+    HOW_TO,
+    Answerer,
+    decline_how_to,
+)
+from bot.knowledge.mentions import uncovered_subjects, without_frameworks
 from bot.render.text import render_text
 from bot.retrieval import Hit, RetrievalResult
 
@@ -19,6 +25,10 @@ def test_without_frameworks_cuts_framework_and_language_names(kb):
         "our lambdas with and"
     )
     assert without_frameworks("nothing named here", kb) == "nothing named here"
+    # Uncovered technologies too, on request: what is left is what the question asks.
+    assert without_frameworks("typeorm or sequelize with express?", kb, uncovered=True) == (
+        "or with ?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,7 +100,7 @@ def _result(kb, query: str, *, topical: bool, frameworks: tuple[str, ...] = ()) 
 
 def test_a_how_to_whose_rest_is_off_topic_is_declined_without_passages(kb):
     question = "how do I configure CORS in Spring Boot"
-    rest = without_frameworks(question, kb)
+    rest = without_frameworks(question, kb, uncovered=True)
     retriever = ScriptedRetriever(
         {
             question: _result(kb, question, topical=True, frameworks=("spring-boot",)),
@@ -133,3 +143,89 @@ def test_a_question_naming_a_framework_declined_as_off_topic_offers_the_framewor
     assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
     text = render_text(answer.reply)
     assert "doesn't cover" in text and "Spring Boot" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("when was spring boot 3 released", True),
+        ("when does node 20 go end of life", True),
+        ("which version of django supports async views", True),
+        ("what's the default port of a spring boot app", True),
+        ("which property turns on virtual threads", True),
+        ("how much does it cost to host a django app", True),
+        ("what is the latest version of fastapi", True),
+        ("what do node developers earn", True),
+        ("is django's default admin good enough for staff", False),  # a built-in
+        ("is spring boot worth the memory cost", False),  # a cost in resources
+        ("when does django make sense", False),  # a choice, the article's subject
+        ("how much memory does spring boot use", False),  # the article speaks of footprint
+        ("how many folks actually know django", False),  # the hiring pool, in words
+    ],
+)
+def test_requests_for_facts_the_article_never_gives_are_recognised(text, fact):
+    assert bool(FACT.search(text)) is fact
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("does prisma play nicely with nestjs", True),
+        ("typeorm or sequelize with express?", True),
+        ("can spring boot compile to a graalvm native image", True),
+        ("thoughts on litestar for a new api?", True),
+        ("spring boot is too sluggish for k8s autoscaling", False),
+        ("startup time of java services in kubernetes", False),
+        ("our react frontend needs a node backend", False),
+        ("the whole team are react people", False),
+        ("typed endpoints with pydantic-style models", False),
+        ("is django good", False),
+    ],
+)
+def test_an_uncovered_technology_is_the_subject_unless_it_is_context(kb, text, about):
+    assert bool(uncovered_subjects(text, kb)) is about
+
+
+def test_a_question_about_an_uncovered_technology_with_a_framework_is_declined(kb):
+    question = "does prisma play nicely with nestjs"
+    rest = without_frameworks(question, kb, uncovered=True)
+    named = RetrievalResult(
+        question,
+        [Hit(kb.passage("underrated.nestjs"), 0.3)],
+        True,
+        False,
+        ("nestjs",),
+        ("Prisma",),
+        True,
+    )
+    retriever = ScriptedRetriever(
+        {question: named, rest: _result(kb, rest, topical=False)}, default=None
+    )
+    answer = Answerer(kb, retriever).answer(question)
+    assert retriever.queries == [question, rest]
+    assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
+    text = render_text(answer.reply)
+    assert text.startswith("The article doesn't cover Prisma: it compares backend frameworks")
+    assert "NestJS" in text
+
+
+@pytest.mark.model
+def test_with_the_model_facts_and_uncovered_subjects_are_declined_context_is_not(
+    kb, embedder, tmp_path
+):
+    from bot.retrieval import build_retriever
+
+    answerer = Answerer(kb, build_retriever(kb, embedder, tmp_path))
+    # Questions of our own, not in datasets/.
+    for question in (
+        "does prisma work well with nestjs?",
+        "when did nestjs come out",
+        "what is the latest version of fastapi",
+    ):
+        assert answerer.answer(question).kind == "decline", question
+    for question in (
+        "is spring boot worth the memory cost",  # a cost in resources: the footprint
+        "how much ram does a spring boot service need",
+        "our react team needs a backend",  # React is the team's context
+    ):
+        assert answerer.answer(question).in_scope, question
