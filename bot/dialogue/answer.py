@@ -16,6 +16,7 @@ from bot.knowledge.mentions import (
     compared_pair,
     mentioned_frameworks,
     uncovered_subjects,
+    weighed_against,
     without_frameworks,
 )
 from bot.replies import Citation, Option, Part, Reply
@@ -419,11 +420,15 @@ class Answerer:
                 said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
         return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
 
+    def _asks_about_uncovered(self, text: str) -> bool:
+        """Whether `text` asks about uncovered technologies, no covered framework beside them."""
+        return bool(uncovered_subjects(text, self.kb)) and not weighed_against(text, self.kb)
+
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
         if not mentioned_frameworks(text, self.kb, languages=True):
             return []
-        if not (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
+        if not (_asks_beyond(text) or self._asks_about_uncovered(text)):
             return []
         return [without_frameworks(text, self.kb, uncovered=True)]
 
@@ -445,7 +450,7 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
-        if result.frameworks and (_asks_beyond(text) or uncovered_subjects(text, self.kb)):
+        if result.frameworks and (_asks_beyond(text) or self._asks_about_uncovered(text)):
             # What is left once the names of technologies are cut out is what the question asks:
             # "does prisma play nicely with nestjs" asks "does play nicely with".
             rest = self.retriever.search(without_frameworks(text, self.kb, uncovered=True), k=1)

@@ -12,7 +12,7 @@ from bot.dialogue.answer import (
     Answerer,
     decline_how_to,
 )
-from bot.knowledge.mentions import uncovered_subjects, without_frameworks
+from bot.knowledge.mentions import uncovered_subjects, weighed_against, without_frameworks
 from bot.render.text import render_text
 from bot.retrieval import Hit, RetrievalResult
 
@@ -184,6 +184,39 @@ def test_requests_for_facts_the_article_never_gives_are_recognised(text, fact):
 )
 def test_an_uncovered_technology_is_the_subject_unless_it_is_context(kb, text, about):
     assert bool(uncovered_subjects(text, kb)) is about
+
+
+@pytest.mark.parametrize(
+    ("text", "weighed"),
+    [
+        ("rails or django for a content site?", True),
+        ("is fastapi faster than flask", True),
+        ("django vs laravel", True),
+        ("express instead of koa?", True),
+        ("does prisma play nicely with nestjs", False),
+        ("typeorm or sequelize with express?", False),
+        ("flyway or liquibase for db migrations in a spring boot app?", False),
+    ],
+)
+def test_a_covered_framework_set_against_an_uncovered_one_is_weighed(kb, text, weighed):
+    assert weighed_against(text, kb) is weighed
+
+
+def test_a_framework_weighed_against_an_uncovered_one_is_not_searched_without_names(kb):
+    question = "rails or django for a content site?"
+    named = RetrievalResult(
+        question,
+        [Hit(kb.passage("wins.django.content"), 0.4)],
+        True,
+        False,
+        ("django",),
+        ("Ruby on Rails",),
+        True,
+    )
+    retriever = ScriptedRetriever({question: named}, default=None)
+    answer = Answerer(kb, retriever).answer(question)
+    assert retriever.queries == [question]
+    assert answer.kind != "decline" and answer.in_scope
 
 
 def test_a_question_about_an_uncovered_technology_with_a_framework_is_declined(kb):
