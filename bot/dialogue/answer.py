@@ -94,7 +94,7 @@ FAULT = re.compile(
     re.IGNORECASE,
 )
 # A request for a fact an opinion piece never states: a date ("when was ... released", "end of
-# life"), a count ("how many"), a price or pay, a version, a setting or its default value.
+# life"), a price or pay, a version, a setting or its default value.
 # The same scope bar on what is left keeps the ones the article does speak of. "How many" and
 # "how much" are no such form: the article sizes hiring pools and footprints in words, and on
 # dev "how many folks actually know django" (hiring) would be declined.
@@ -152,9 +152,14 @@ def decline_how_to(
     return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
 
 
+def _asks_how(text: str) -> bool:
+    """Whether `text` asks for steps or a fix."""
+    return bool(HOW_TO.search(text) or FAULT.search(text))
+
+
 def _asks_beyond(text: str) -> bool:
     """Whether `text` asks for steps, a fix or a fact: what the article never gives."""
-    return bool(HOW_TO.search(text) or FAULT.search(text) or FACT.search(text))
+    return _asks_how(text) or bool(FACT.search(text))
 
 
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
@@ -455,7 +460,7 @@ class Answerer:
             # "does prisma play nicely with nestjs" asks "does play nicely with".
             rest = self.retriever.search(without_frameworks(text, self.kb, uncovered=True), k=1)
             if not rest.topical:
-                how_to = bool(HOW_TO.search(text) or FAULT.search(text))
+                how_to = _asks_how(text)
                 reply = decline_how_to(self.kb, result.frameworks, result.uncovered, how_to)
                 return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
