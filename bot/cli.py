@@ -75,10 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the Telegram bot (long polling, or webhook when WEBHOOK_URL is set)",
         description="Start the Telegram bot. Needs BOT_TOKEN; see README.md.",
     )
-    sub.add_parser(
+    chat = sub.add_parser(
         "chat",
         help="talk to the advisor in the console (no token needed)",
         description="The console conversation; reads piped standard input one turn per line.",
+    )
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per user line: say, resolved, answer_line, answer, passages, pick",
     )
     _add_ask(sub)
     _add_recommend(sub)

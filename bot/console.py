@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from typing import TextIO
@@ -35,13 +36,43 @@ def parse_line(line: str, options: list[Option], step: int) -> Turn:
     return Turn(text=text)
 
 
-def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> DialogueState:
-    """Run the conversation over `lines`, writing replies to `out`; return the final state."""
+def turn_json(engine: Engine, line: str, state: DialogueState, replies: list[Reply]) -> str:
+    """`chat --json`'s object for one user line: what the bot said, the standalone question
+    the line was read as, the answer's line, text and passages, and the pick it showed."""
+    from bot.commands.ask import passages_json
+
+    answer = next((r for r in replies if r.answered is not None), None)
+    answered = answer.answered if answer is not None else None
+    shows_pick = any(r.kind == "recommendation" for r in replies) and state.last_pick
+    pick = engine.kb.frameworks[state.last_pick] if shows_pick and state.last_pick else None
+    return json.dumps(
+        {
+            "user": line,
+            "say": "\n\n".join(_plain(r) for r in replies),
+            "resolved": answered.resolved if answered else None,
+            "answer_line": answered.answer_line if answered else None,
+            "answer": render_text(answer) if answer is not None else None,
+            "passages": passages_json(answered) if answered else [],
+            "pick": {"id": pick.id, "name": pick.name} if pick else None,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _plain(reply: Reply) -> str:
+    return render_markdown(reply) if reply.kind == "document" else render_text(reply)
+
+
+def converse(
+    engine: Engine, lines: TextIO, out: TextIO, prompt: bool, as_json: bool = False
+) -> DialogueState:
+    """Run the conversation over `lines`, writing replies to `out` (one JSON object per user
+    line with `as_json`); return the final state."""
     state = DialogueState()
     state, replies = engine.handle(state, Turn(command="start"))
-    options = _show(replies, out)
+    options = _options(replies) if as_json else _show(replies, out)
     while True:
-        if prompt:
+        if prompt and not as_json:
             out.write("> ")
             out.flush()
         line = lines.readline()
@@ -49,9 +80,9 @@ def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> Dialog
             break
         if not line.strip():
             continue
-        if not prompt:
+        if not prompt and not as_json:
             out.write(f"> {line.strip()}\n")
-        if line.strip().isdigit() and not 1 <= int(line) <= len(options):
+        if line.strip().isdigit() and not 1 <= int(line) <= len(options) and not as_json:
             out.write(
                 f"There is no option {line.strip()}: type 1 to {len(options)}, "
                 "or say it in words.\n\n"
@@ -64,11 +95,24 @@ def converse(engine: Engine, lines: TextIO, out: TextIO, prompt: bool) -> Dialog
             state, replies = engine.handle(state, turn)
         except Exception:  # the engine's one error path: logged, apologised for, state kept
             log.exception("the engine failed on a console turn")
-            out.write(f"{SORRY}\n\n")
+            out.write(
+                f"{json.dumps({'user': line.strip(), 'error': SORRY})}\n"
+                if as_json
+                else f"{SORRY}\n\n"
+            )
             out.flush()
             continue
-        options = _show(replies, out) or options
+        if as_json:
+            out.write(turn_json(engine, line.strip(), state, replies) + "\n")
+            out.flush()
+            options = _options(replies) or options
+        else:
+            options = _show(replies, out) or options
     return state
+
+
+def _options(replies: list[Reply]) -> list[Option]:
+    return [o for reply in replies for row in reply.options for o in row]
 
 
 def _show(replies: list[Reply], out: TextIO) -> list[Option]:
@@ -89,5 +133,5 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_engine
 
     engine = build_engine(settings)
-    converse(engine, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    converse(engine, sys.stdin, sys.stdout, prompt=sys.stdin.isatty(), as_json=args.json)
     return 0

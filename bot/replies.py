@@ -78,6 +78,40 @@ class Asked:
 
 
 @dataclass(frozen=True, slots=True)
+class Shown:
+    """One passage an answer showed, best first: what `ask --json` and `chat --json` list."""
+
+    id: str
+    section: str
+    text: str
+    score: float
+
+
+# answer: quoted passages; comparison: two frameworks side by side; why_not: why the pick beat
+# another framework; decline: the article does not cover it; choices: "did you mean".
+AnswerKind = Literal["answer", "comparison", "why_not", "decline", "choices"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What an answer reply answered: the question as written, the standalone question a
+    follow-up was read as (None for a first question), and what it showed.
+
+    `frameworks` are what the answer is about (a comparison's or a why-not's pair, pick
+    first); `aspect` the article's topic it answered (a table row, watch-outs...), if any.
+    """
+
+    question: str
+    kind: AnswerKind
+    in_scope: bool
+    resolved: str | None = None
+    answer_line: str | None = None
+    passages: tuple[Shown, ...] = ()
+    frameworks: tuple[str, ...] = ()
+    aspect: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message from the engine: parts in order, then buttons in rows."""
 
@@ -93,6 +127,8 @@ class Reply:
     file_name: str = ""
     # Set on answers, declines and picks: what the feedback log records (adapters may ignore).
     asked: Asked | None = None
+    # Set on answers (comparisons, why-nots and declines included): `chat --json` reports it.
+    answered: Answered | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +163,27 @@ class Turn:
     step: int | None = None
 
 
+SubjectKind = Literal["", "answer", "comparison", "why_not", "pick"]
+
+
+class Subject(BaseModel):
+    """What the conversation is about: what the last answer or pick was about.
+
+    A follow-up ("and node?", "is it hard to hire for?", "why not fastapi?") is read against
+    it. `question` is the last standalone question answered; `pair` the last comparison's two
+    frameworks; `pick` and `runner_up` are set by a recommendation.
+    """
+
+    frameworks: list[str] = Field(default_factory=list)
+    aspect: str | None = None
+    question: str = ""
+    pair: list[str] = Field(default_factory=list)
+    pick: str | None = None
+    runner_up: str | None = None
+    # What the last reply was: a follow-up "and node?" after a why-not asks why not Node.
+    kind: SubjectKind = ""
+
+
 class DialogueState(BaseModel):
     """A conversation between turns; plain data so any storage can persist `model_dump()`."""
 
@@ -145,3 +202,4 @@ class DialogueState(BaseModel):
     # Slot -> the user's words an answer was read from (none for a button): the decision
     # record quotes them.
     said: dict[str, str] = Field(default_factory=dict)
+    subject: Subject = Field(default_factory=Subject)

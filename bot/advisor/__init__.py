@@ -1,12 +1,22 @@
 """The advisor: scoring from knowledge/rules.yaml, justification, counterfactuals."""
 
-from bot.advisor.justify import Advisor, Change, Reason, Recommendation, Stated, StatedNeed
+from bot.advisor.justify import (
+    Advisor,
+    Change,
+    Edge,
+    Reason,
+    Recommendation,
+    Stated,
+    StatedNeed,
+    WhyNot,
+)
 from bot.advisor.scoring import CLOSE_CALL, FormStatus, Scorer, Scoring, validate_rules
 
 __all__ = [
     "CLOSE_CALL",
     "Advisor",
     "Change",
+    "Edge",
     "FormStatus",
     "Reason",
     "Recommendation",
@@ -14,5 +24,6 @@ __all__ = [
     "Scoring",
     "Stated",
     "StatedNeed",
+    "WhyNot",
     "validate_rules",
 ]

@@ -57,6 +57,34 @@ class Change:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One criterion of a why-not: the points of the pick and of the other framework there,
+    and the rules (statement, passage) that gave the difference."""
+
+    criterion: str
+    pick_points: float
+    other_points: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WhyNot:
+    """Why the pick beat another framework: where it won, where the other led, what flips it.
+
+    `ruled_out` says why the other could not be picked at all (empty when it could).
+    """
+
+    pick: Framework
+    other: Framework
+    pick_total: float
+    other_total: float
+    won: tuple[Edge, ...]
+    lost: tuple[Edge, ...]
+    flip: Change | None
+    ruled_out: str = ""
+
+
 @dataclass(slots=True)
 class Recommendation:
     """The advisor's verdict for one form."""
@@ -180,6 +208,60 @@ class Advisor:
         ]
         return rec
 
+    def why_not(
+        self,
+        other: str,
+        slots: dict[str, str],
+        negated: dict[str, list[str]] | None = None,
+        needs: Sequence[Stated] = (),
+        excluded: Collection[str] = (),
+    ) -> WhyNot:
+        """Why the pick for these answers is not `other`: the criteria where it beat `other`
+        (points and the rules behind them), those where `other` led, and the one answer
+        change that would make `other` the pick, if any."""
+        negated = negated or {}
+        out = self.scorer.excluded(negated, excluded)
+        need_ids = [n.need for n in needs]
+        scoring = self.scorer.score(slots, need_ids, out)
+        pick = scoring.pick
+        words = {n.need: n.text for n in needs}
+        edges: dict[str, list[Reason]] = {}
+        for rule in scoring.fired:
+            if rule.effects.get(pick, 0) != rule.effects.get(other, 0):
+                quoted = self._quoted(rule, scoring, words)
+                reason = Reason(quoted or _sentence(rule.reason), rule.source)
+                if reason not in edges.setdefault(rule.criterion, []):
+                    edges[rule.criterion].append(reason)
+        won, lost = [], []
+        for criterion, reasons in edges.items():
+            points = scoring.by_criterion[criterion]
+            edge = Edge(criterion, points[pick], points[other], tuple(reasons))
+            if edge.pick_points > edge.other_points:
+                won.append(edge)
+            elif edge.pick_points < edge.other_points:
+                lost.append(edge)
+        won.sort(key=lambda e: e.other_points - e.pick_points)
+        ruled_out = ""
+        if other in out:
+            framework = self.kb.frameworks[other]
+            ruled_out = (
+                f"You ruled {framework.name} out."
+                if other in excluded
+                else f"You ruled out its language ({framework.language})."
+            )
+        flips = [c for c in self._changes(slots, negated, pick, need_ids, out, every=True)]
+        flip = next((c for c in flips if c.pick == other), None)
+        return WhyNot(
+            self.kb.frameworks[pick],
+            self.kb.frameworks[other],
+            scoring.totals[pick],
+            scoring.totals[other],
+            tuple(won),
+            tuple(lost),
+            flip,
+            ruled_out,
+        )
+
     def _lower(self, text: str) -> str:
         """`text` with a lower-case first letter, unless it starts with a framework's name."""
         first = text.split(maxsplit=1)[0].strip(".,:;").lower() if text else ""
@@ -289,7 +371,10 @@ class Advisor:
         pick: str,
         needs: Collection[str] = (),
         excluded: Collection[str] = (),
+        every: bool = False,
     ) -> list[Change]:
+        """The answer changes that flip the pick, the clearest first: one per new pick, the
+        best three unless `every`."""
         found: list[tuple[float, int, Change]] = []
         for order, slot in enumerate(self.spec.slots):
             for option in slot.options:
@@ -313,7 +398,7 @@ class Advisor:
             if change.pick not in seen:
                 seen.add(change.pick)
                 out.append(change)
-        return out[:3]
+        return out if every else out[:3]
 
     def _underrated(
         self, totals: dict[str, float], pick: str, excluded: Collection[str] = ()

@@ -13,6 +13,7 @@ from bot.errors import UserError
 
 if TYPE_CHECKING:
     from bot.dialogue.answer import Answer, Answerer
+    from bot.replies import Answered
 
 
 def _questions(args: argparse.Namespace) -> Iterator[str]:
@@ -43,21 +44,24 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     """The `ask --json` object for one answer (no passages when declined)."""
     from bot.render.text import render_text
 
+    answered = answer.answered()
     return {
         "question": answer.question,
         "in_scope": answer.in_scope,
         "answer_line": answer.answer_line,
         "answer": render_text(answer.reply),
-        "passages": [
-            {
-                "id": passage.id,
-                "section": passage.section_label,
-                "text": passage.text,
-                "score": round(score, 4),
-            }
-            for passage, score in zip(answer.passages, answer.scores, strict=True)
-        ],
+        "passages": passages_json(answered),
     }
+
+
+def passages_json(answered: Answered) -> list[dict[str, Any]]:
+    """What an answer showed, best first, as `ask --json` and `chat --json` list it."""
+    if answered.kind == "decline":
+        return []
+    return [
+        {"id": p.id, "section": p.section, "text": p.text, "score": p.score}
+        for p in answered.passages
+    ]
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

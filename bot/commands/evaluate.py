@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.dialogue import Engine
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,4 +36,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(advisor.report(settings, engine.embedder), flush=True)
     print()
     print(routing.report(engine, settings.datasets_dir), flush=True)
+    print()
+    print(dialogue_report(engine, settings), flush=True)
     return 0
+
+
+def dialogue_report(engine: Engine, settings: Settings) -> str:
+    """The follow-up dialogues' report, with the dev misses under it."""
+    from bot.evaluation import dialogues
+
+    known = set(engine.kb.by_id)
+    ids = set(engine.kb.frameworks)
+    loaded = [
+        d
+        for path in sorted(settings.datasets_dir.glob("dialogues.*.yaml"))
+        for d in dialogues.load_dialogues(path, known, ids)
+    ]
+    outcomes = dialogues.judge(engine, loaded)
+    lines = [dialogues.report(outcomes)]
+    lines += [f"  dev miss: {line}" for line in dialogues.misses(outcomes)]
+    return "\n".join(lines)

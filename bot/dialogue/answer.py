@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from bot.dialogue.answer_line import answer_line, side_line
 from bot.knowledge import KnowledgeBase, Passage
@@ -19,7 +19,7 @@ from bot.knowledge.mentions import (
     weighed_against,
     without_frameworks,
 )
-from bot.replies import Citation, Option, Part, Reply
+from bot.replies import Answered, AnswerKind, Citation, Option, Part, Reply, Shown
 from bot.retrieval.retriever import RetrievalResult
 
 if TYPE_CHECKING:
@@ -306,7 +306,6 @@ _COMPARE_WORDS = frozenset({
 # gaps between passages (dev medians: first to second 0.047 -> 0.035, first to fifth 0.114 ->
 # 0.092): 0.03 keeps the same bar.
 ROW_MARGIN = 0.03
-AnswerKind = Literal["answer", "comparison", "decline", "choices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +319,47 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     scores: tuple[float, ...] = ()
     answer_line: str | None = None
+    # What it is about: the frameworks named (a comparison's pair), else the one the best
+    # passage speaks of; and that passage's aspect (see `aspect_of`).
+    frameworks: tuple[str, ...] = ()
+    aspect: str | None = None
+
+    def answered(self, resolved: str | None = None) -> Answered:
+        """What this answer answered and showed (`resolved`: the standalone question)."""
+        shown = tuple(
+            Shown(p.id, p.section_label, p.text, round(s, 4))
+            for p, s in zip(self.passages, self.scores, strict=True)
+        )
+        return Answered(
+            self.question,
+            self.kind,
+            self.in_scope,
+            resolved,
+            self.answer_line,
+            shown,
+            self.frameworks,
+            self.aspect,
+        )
+
+
+def aspect_of(passage: Passage) -> str:
+    """What a passage is about, for a follow-up and a label: its table row ("hiring"),
+    "watch-outs", or its role in the article ("strength", "heuristic", "underrated")."""
+    if passage.kind in ("row", "cell"):
+        return passage.section[-1].lower()
+    if "Watch out for" in passage.section:
+        return "watch-outs"
+    return passage.role
+
+
+def _about(
+    kb: KnowledgeBase, named: tuple[str, ...], passages: tuple[Passage, ...]
+) -> tuple[str, ...]:
+    """The frameworks an answer is about: those named, else the one its best passage is of."""
+    if named or not passages:
+        return named
+    families = {kb.frameworks[f].family for f in passages[0].frameworks}
+    return passages[0].frameworks[:1] if len(families) == 1 else ()
 
 
 class Answerer:
@@ -362,7 +402,10 @@ class Answerer:
                 line = self._side_line(question, shown, scores, first, second)
         if line:
             reply = Reply(reply.kind, (Part("paragraph", line), *reply.parts), reply.options)
-        return Answer(question, reply, "comparison", True, shown, scores, line)
+        aspect = aspect_of(shown[0]) if question and self._has_topic(question) else None
+        return Answer(
+            question, reply, "comparison", True, shown, scores, line, (first, second), aspect
+        )
 
     def _side_line(
         self,
@@ -481,12 +524,15 @@ class Answerer:
         if line or notes:
             lead = tuple(Part("paragraph", t) for t in (line, *notes) if t)
             reply = Reply(reply.kind, lead + reply.parts, reply.options, reply.scores)
+        shown = tuple(hit.passage for hit in result.hits)
         return Answer(
             question,
             reply,
             "choices" if reply.options and reply.options[0][0].action == "passage" else "answer",
             True,
-            tuple(hit.passage for hit in result.hits),
+            shown,
             tuple(hit.score for hit in result.hits),
             line,
+            _about(self.kb, tuple(result.frameworks), shown),
+            aspect_of(shown[0]) if shown else None,
         )

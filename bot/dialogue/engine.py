@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
-from typing import Any, Protocol, get_args
+from typing import Any, Protocol, cast, get_args
 
 import numpy as np
 
@@ -29,7 +29,17 @@ from bot.knowledge.mentions import mentioned_frameworks
 from bot.nlu import DescriptionReader, Extraction, IntentClassifier
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
-from bot.replies import Action, Article, DialogueState, InlineAnswer, Option, Reply, Turn
+from bot.replies import (
+    Action,
+    Article,
+    DialogueState,
+    InlineAnswer,
+    Option,
+    Reply,
+    Subject,
+    SubjectKind,
+    Turn,
+)
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -76,6 +86,24 @@ def _settle_after(
 
     for f in (first, *rest):
         f.add_done_callback(settle)
+
+
+def _remember(state: DialogueState, replies: list[Reply]) -> None:
+    """Keep what the last answer was about in `state.subject` (a pick sets it in _advance).
+
+    A decline keeps the subject: "and koa?" after a Node.js question changes nothing that
+    "and fastify?" would carry on from.
+    """
+    answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
+    if answered is None or answered.kind in ("decline", "choices"):
+        return
+    subject = state.subject
+    subject.frameworks = list(answered.frameworks)
+    subject.aspect = answered.aspect
+    subject.question = answered.resolved or answered.question
+    paired = answered.kind in ("comparison", "why_not") and len(answered.frameworks) >= 2
+    subject.pair = list(answered.frameworks[:2]) if paired else []
+    subject.kind = cast(SubjectKind, answered.kind)
 
 
 class Engine:
@@ -294,6 +322,11 @@ class Engine:
     # -- dispatch ----------------------------------------------------------------------------
 
     def _handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
+        state, replies = self._dispatch(state, turn)
+        _remember(state, replies)
+        return state, replies
+
+    def _dispatch(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         if turn.option is not None:
             return self._on_option(state, turn.option, turn.step)
         if turn.command is not None:
@@ -597,6 +630,9 @@ class Engine:
         if before is not None:
             out.append(messages.pick_change(self.kb, before, rec.pick.id))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
+        state.subject = Subject(
+            frameworks=[rec.pick.id], pick=rec.pick.id, runner_up=rec.runner_up.id, kind="pick"
+        )
         pick = messages.recommendation(self.kb, self.spec, rec)
         share = (inline_mode.share_option(self.share_codec.encode(state)),)
         pick = replace(pick, options=(*pick.options, share))

@@ -40,12 +40,14 @@ def _shown(answer: Answer) -> tuple[tuple[str, str], ...]:
     return _cited(answer.reply) or tuple((p.id, p.section_label) for p in answer.passages)
 
 
-def with_answer(answer: Answer) -> Reply:
-    """`answer`'s reply carrying what it replied to; declines are counted, never voted on."""
+def with_answer(answer: Answer, resolved: str | None = None) -> Reply:
+    """`answer`'s reply carrying what it replied to (`resolved`: the standalone question a
+    follow-up was read as); declines are counted, never voted on."""
+    reply = replace(answer.reply, answered=answer.answered(resolved))
     if answer.kind == "decline":
-        return declined(answer.reply, answer.question)
+        return declined(reply, answer.question)
     if not answer.passages:
-        return answer.reply
+        return reply
     if answer.kind == "comparison":
         topic = "Compare: " + " vs ".join(sorted(_heading(answer.reply).split(" vs ")))
     else:
@@ -53,7 +55,7 @@ def with_answer(answer: Answer) -> Reply:
     # "Did you mean" choices are counted under their topic; a vote on them would mean nothing.
     votable = answer.kind in ("answer", "comparison")
     asked = Asked(answer.question, _shown(answer), topic, votable=votable)
-    return replace(answer.reply, asked=asked)
+    return replace(reply, asked=asked)
 
 
 def _heading(reply: Reply) -> str:

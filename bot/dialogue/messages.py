@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.advisor import Recommendation
+from bot.advisor import Edge, Recommendation, WhyNot
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
 from bot.nlu import Extraction
@@ -381,6 +381,70 @@ def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
             parts.append(Part("paragraph", f"Watch out with {name}:"))
             parts += [Part("bullet", kb.passage(p).text, cite(kb, p)) for p in watch]
     return Reply("comparison", tuple(parts), MENU[:1])
+
+
+def _points(value: float) -> str:
+    return f"{value:+g}" if value else "0"
+
+
+def _edge(kb: KnowledgeBase, edge: Edge, first: str, second: str) -> list[Part]:
+    score = f"{edge.criterion}: {first} {_points(edge.pick_points)}, "
+    score += f"{second} {_points(edge.other_points)}"
+    return [Part("bullet", score)] + [
+        Part("bullet", f"  {r.text}", cite(kb, r.source)) for r in edge.reasons
+    ]
+
+
+def why_not(kb: KnowledgeBase, why: WhyNot) -> Reply:
+    """Why the pick and not another framework: the score table's criteria where the pick won,
+    each with the rules behind its points, where the other led, and what would flip it."""
+    pick, other = why.pick.name, why.other.name
+    parts = [Part("heading", f"Why {pick} and not {other}")]
+    if why.pick.id == why.other.id:
+        return Reply("answer", (*parts, Part("paragraph", f"{pick} is the pick.")))
+    if why.ruled_out:
+        parts.append(Part("paragraph", f"{other} could not be picked: {why.ruled_out}"))
+    else:
+        behind = why.pick_total - why.other_total
+        parts.append(
+            Part(
+                "paragraph",
+                f"{pick} scored {why.pick_total:g}, {other} {why.other_total:g}: "
+                f"{behind:g} points behind.",
+            )
+        )
+    if why.won:
+        parts.append(Part("paragraph", f"Where {pick} beat {other}:"))
+        for edge in why.won:
+            parts += _edge(kb, edge, pick, other)
+    elif not why.ruled_out:
+        parts.append(
+            Part("paragraph", "No criterion set them apart: the tie goes to the article's order.")
+        )
+    if why.lost:
+        parts.append(Part("paragraph", f"Where {other} was ahead:"))
+        for edge in why.lost:
+            parts += _edge(kb, edge, pick, other)
+    if why.other_total == 0 and not why.ruled_out:
+        parts.append(
+            Part(
+                "paragraph",
+                f"{other} scored nothing: none of your answers is a case the "
+                f"article makes for it.",
+            )
+        )
+    if why.flip is not None:
+        flip = why.flip.text.removesuffix(f": {other}")
+        parts.append(Part("paragraph", f"What would make {other} the pick: {flip}."))
+    elif not why.ruled_out:
+        parts.append(
+            Part("paragraph", f"No single change of your answers makes {other} the pick.")
+        )
+    source = kb.frameworks[why.other.id].source
+    if source in kb.by_id:
+        parts.append(Part("paragraph", f"What the article says of {other}:"))
+        parts.append(Part("quote", kb.passage(source).text.splitlines()[0], cite(kb, source)))
+    return Reply("answer", tuple(parts), MENU[:1])
 
 
 def sources(kb: KnowledgeBase) -> Reply:

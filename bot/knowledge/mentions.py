@@ -37,7 +37,7 @@ def _names(kb: KnowledgeBase, languages: bool) -> WordIndex[tuple[str, str]]:
     return index
 
 
-def _framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple[int, int, str]]:
+def framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple[int, int, str]]:
     """(start, end, framework id) of every framework name in `text`, in order of position."""
     taken: list[tuple[int, int, str]] = []
     for name, fid in _names(kb, languages).candidates(words(text)):
@@ -56,7 +56,7 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
     for scope ("what does the article say about Kotlin?"), not for a comparison.
     """
     out: list[str] = []
-    for _, _, fid in _framework_spans(text, kb, languages):
+    for _, _, fid in framework_spans(text, kb, languages):
         if fid not in out:
             out.append(fid)
     return out
@@ -65,7 +65,7 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
 def without_frameworks(text: str, kb: KnowledgeBase, uncovered: bool = False) -> str:
     """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in"),
     and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with")."""
-    spans = [(start, end) for start, end, _ in _framework_spans(text, kb, languages=True)]
+    spans = [(start, end) for start, end, _ in framework_spans(text, kb, languages=True)]
     if uncovered:
         spans = sorted(spans + [(start, end) for start, end, _ in _uncovered_spans(text, kb)])
     kept, at = [], 0
@@ -169,7 +169,7 @@ _ALTERNATIVE = re.compile(
 
 def weighed_against(text: str, kb: KnowledgeBase) -> bool:
     """Whether `text` sets a covered framework and an uncovered technology side by side."""
-    covered = _framework_spans(text, kb, languages=True)
+    covered = framework_spans(text, kb, languages=True)
     for start, end, _ in _uncovered_spans(text, kb):
         for other_start, other_end, _ in covered:
             between = text[end:other_start] if end <= other_start else text[other_end:start]

@@ -7,7 +7,6 @@ the `Meaning` it gets back.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from bot.knowledge.mentions import COMPARE, mentioned_frameworks, mentioned_unco
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.needs import DescriptionReader
 from bot.nlu.slots import Extraction, SlotExtractor
+from bot.nlu.text import clauses as _clauses
+from bot.nlu.text import is_question as _is_question
 
 if TYPE_CHECKING:
     import numpy as np
@@ -27,25 +28,6 @@ if TYPE_CHECKING:
     from bot.nlu.spelling import Speller
     from bot.replies import DialogueState
 
-_QUESTION = re.compile(
-    r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
-    r"should|will|would|tell me)\b",
-    re.IGNORECASE,
-)
-# A message is read clause by clause: "scale to zero for functions: is the jvm framework a bad
-# idea there" asks in its second clause, "we're 3 python devs, what should we use?" describes
-# in its first and asks in its second. A comma, semicolon, colon, full stop or dash ends one.
-_CLAUSE = re.compile(r"[,;:.!?]+\s*|\s+[-\u2013\u2014]+\s+")
-# A clause that asks without a question's form: a topic headed by a word for an evaluation
-# ("risks of npm dependencies", "pitfalls of async error handling") or an indirect question
-# ("my boss asks if spring is battle tested", "I wonder whether ...").
-_TOPIC = re.compile(
-    r"\b(?:risks?|pitfalls?|downsides?|drawbacks?|cons|pros|weak(?:ness(?:es)?| spots?)|"
-    r"strengths?|(?:dis)?advantages?|benefits?|problems?|issues?|gotchas?|caveats?|"
-    r"limitations?|trade-?offs?|negatives?|positives?|watch-outs?)\s+(?:of|with|in|for)\b"
-    r"|\b(?:asks?|asked|asking|wonder(?:s|ing)?|know|curious)\s+(?:if|whether)\b",
-    re.IGNORECASE,
-)
 # A pick asked for in the user's voice asks which or what ("which should we use", "what would
 # you suggest"); "how should I pick" and "can we use one language" ask about the article.
 _PICK = re.compile(r"^\s*(?:which|what|what's|whats)\b", re.IGNORECASE)
@@ -57,8 +39,6 @@ _CREW = re.compile(
     r"folks|people|staff)\b",
     re.IGNORECASE,
 )
-# "I/O" is no "I".
-_IO = re.compile(r"\bi/o\b", re.IGNORECASE)
 # The user's own voice inside a question: "which should we pick", "what fits my team", "what
 # would you suggest". Team nouns ("staff a team", "java people") inside a question name whom
 # the question is about, not who asks.
@@ -257,38 +237,6 @@ class Interpreter:
             for intent in (*self.classifier.names, None)
             if self._before_needs(text, state, intent, extraction, frameworks) is None
         }
-
-
-@functools.lru_cache(maxsize=256)
-def _clauses(text: str) -> tuple[tuple[tuple[int, str], ...], tuple[str, ...]]:
-    """(question clauses with their offsets, statement clauses) of `text`.
-
-    The last clause asks when `text` ends with "?". Kept for the next reads: a prefetch
-    asks `_before_needs` once per intent (12), and each reads the clauses twice.
-    """
-    text = _IO.sub("ixo", text.replace("\u2019", "'"))  # same length: the offsets hold
-    parts: list[tuple[int, str]] = []
-    start = 0
-    for sep in [*_CLAUSE.finditer(text), None]:
-        end = sep.start() if sep else len(text)
-        if text[start:end].strip():
-            parts.append((start, text[start:end]))
-        start = sep.end() if sep else end
-    asks = text.rstrip().endswith("?")
-    questions: list[tuple[int, str]] = []
-    statements: list[str] = []
-    for i, (offset, clause) in enumerate(parts):
-        last = i == len(parts) - 1
-        if _QUESTION.search(clause) or _TOPIC.search(clause) or (last and asks):
-            questions.append((offset, clause))
-        else:
-            statements.append(clause)
-    return tuple(questions), tuple(statements)
-
-
-def _is_question(text: str) -> bool:
-    """True when any clause of `text` asks something."""
-    return bool(_clauses(text)[0])
 
 
 def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> bool:

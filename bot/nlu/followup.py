@@ -1,0 +1,220 @@
+"""Follow-ups: a message read against what the conversation is about (`Subject`).
+
+"and node?", "is it hard to hire for?", "how does django's compare?", "why not fastapi?" mean
+nothing alone. `Resolver.resolve` turns such a message into the standalone question it stands
+for, with the act that answers it; a message that names its own subject resolves to nothing
+and is answered as if asked alone. The words live in intents/followups.yaml; the mechanisms
+(pronoun substitution, ellipsis, a carried comparison, why-not) are written once here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.datafile import Node, load_yaml
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
+from bot.nlu.text import is_question, straight
+from bot.replies import Subject
+
+FILE = "followups.yaml"
+# ask: answer `text` as a first question; compare: `frameworks` side by side, ranked by `text`;
+# why_not: why the pick (first) beat the other (second).
+FollowAct = Literal["ask", "compare", "why_not"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The standalone question a follow-up stands for, and how to answer it."""
+
+    act: FollowAct
+    text: str
+    frameworks: tuple[str, ...] = ()
+
+
+def _phrases(words: list[str]) -> re.Pattern[str]:
+    """One pattern matching any of `words` as whole words, longest first."""
+    body = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpWords:
+    """intents/followups.yaml, compiled: each family of words as one pattern."""
+
+    one: re.Pattern[str]
+    possessive: re.Pattern[str]
+    both: re.Pattern[str]
+    both_possessive: re.Pattern[str]
+    ellipsis: re.Pattern[str]
+    ellipsis_words: int
+    comparatives: re.Pattern[str]
+    choosers: re.Pattern[str]
+    why_not: re.Pattern[str]
+    requests: re.Pattern[str]
+    fillers: frozenset[str]
+
+
+def _words(node: Node, key: str) -> list[str]:
+    words = node.require(key).texts()
+    for word in words:
+        if word != word.lower():
+            raise node.require(key).error(f"'{word}': write follow-up words in lower case")
+    return words
+
+
+def load_followups(directory: Path) -> FollowUpWords:
+    """Read intents/followups.yaml; a DataError (file:line) when a family is missing."""
+    root = load_yaml(directory / FILE)
+    pronouns = root.require("pronouns")
+    count = root.require("ellipsis_words")
+    return FollowUpWords(
+        one=_phrases(_words(pronouns, "one")),
+        possessive=_phrases(_words(pronouns, "possessive")),
+        both=_phrases(_words(pronouns, "both")),
+        both_possessive=_phrases(_words(pronouns, "both_possessive")),
+        ellipsis=re.compile(rf"^\W*{_phrases(_words(root, 'ellipsis')).pattern}\b", re.IGNORECASE),
+        ellipsis_words=int(count.number()),
+        comparatives=_phrases(_words(root, "comparatives")),
+        choosers=_phrases(_words(root, "choosers")),
+        why_not=_phrases(_words(root, "why_not")),
+        requests=re.compile(rf"^\W*{_phrases(_words(root, 'requests')).pattern}\b", re.IGNORECASE),
+        fillers=frozenset(_words(root, "fillers")),
+    )
+
+
+_WORD = re.compile(r"[\w.+#-]+")
+
+
+class Resolver:
+    """Resolves follow-ups against the conversation's subject."""
+
+    def __init__(self, kb: KnowledgeBase, words: FollowUpWords) -> None:
+        self.kb, self.words = kb, words
+
+    def _name(self, fid: str) -> str:
+        return self.kb.frameworks[fid].name
+
+    def _names(self, fids: list[str] | tuple[str, ...], joiner: str = "and") -> str:
+        names = [self._name(f) for f in fids]
+        return names[0] if len(names) == 1 else f" {joiner} ".join(names)
+
+    def asks(self, text: str) -> bool:
+        """Whether `text` asks something: a question's form, a request, or an ellipsis."""
+        return bool(
+            is_question(text)
+            or self.words.requests.search(text)
+            or self.words.ellipsis.search(text)
+        )
+
+    def resolve(self, text: str, subject: Subject) -> Resolution | None:
+        """The standalone question `text` stands for given `subject`, or None: `text` is
+        answered as written (it names its own subject, or nothing carries over)."""
+        current = subject.pair or subject.frameworks or ([subject.pick] if subject.pick else [])
+        if not current:
+            return None
+        text = straight(" ".join(text.split()))
+        if not self.asks(text):
+            return None  # a statement is a fact about the team: the form reads it
+        named = mentioned_frameworks(text, self.kb)
+        others = [f for f in named if f not in current]
+        pick = subject.pick
+        if pick and others and pick not in others and self.words.why_not.search(text):
+            return self._why_not(pick, others[0])
+        swapped = self._substitute(text, current)
+        if swapped != text:
+            both = mentioned_frameworks(swapped, self.kb)
+            if len(both) >= 2 and self.words.comparatives.search(swapped):
+                return Resolution("compare", swapped, (both[0], both[1]))
+            return Resolution("ask", swapped, tuple(both))
+        elided = self._ellipsis(text, subject, current, named, others)
+        if elided is not None:
+            return elided
+        if len(named) == 1 and others and self.words.comparatives.search(text):
+            # "how does django's compare?", "is node as mature?": against the subject.
+            pair = (current[0], others[0])
+            return Resolution("compare", f"{subject.question} {text}".strip(), pair)
+        if not named and len(current) >= 2 and self.words.choosers.search(text):
+            pair = (current[0], current[1])
+            return Resolution("compare", f"{text} ({self._names(pair, 'or')})", pair)
+        return None
+
+    def _why_not(self, pick: str, other: str) -> Resolution:
+        question = f"why {self._name(pick)} and not {self._name(other)}?"
+        return Resolution("why_not", question, (pick, other))
+
+    def _substitute(self, text: str, current: list[str]) -> str:
+        """`text` with its pronouns replaced by the names they stand for."""
+        first = self._name(current[0])
+        group = self._names(current) if len(current) >= 2 else first
+        words = self.words
+        for pattern, name in (
+            (words.both_possessive, f"{group}'s"),
+            (words.both, group),
+            (words.possessive, f"{first}'s"),
+            (words.one, first),
+        ):
+            text = pattern.sub(name, text)
+        return text
+
+    def _ellipsis(
+        self,
+        text: str,
+        subject: Subject,
+        current: list[str],
+        named: list[str],
+        others: list[str],
+    ) -> Resolution | None:
+        """ "and node?", "same for django?", "and for hiring?": the part the message left out
+        comes from the last question."""
+        opener = self.words.ellipsis.search(text)
+        if opener is None:
+            return None
+        rest = text[opener.end() :].strip(" ?!.,")
+        tokens = _WORD.findall(rest.lower())
+        if len(tokens) > self.words.ellipsis_words:
+            return None
+        uncovered = [name for name, _ in mentioned_uncovered(rest, self.kb)]
+        names = {w for f in named for w in self._aliases(f)}
+        bare = all(t in self.words.fillers or t in names for t in tokens)
+        if (others or uncovered) and bare:
+            new = self._name(others[0]) if others else uncovered[0]
+            if subject.pick and (subject.kind in ("pick", "why_not")) and others:
+                return self._why_not(subject.pick, others[0])
+            if subject.kind == "comparison" and others and len(current) >= 2:
+                pair = (current[0], others[0])
+                return Resolution("compare", f"{subject.question} {rest}".strip(), pair)
+            question = self._swap(subject.question, current, new)
+            return Resolution("ask", question, tuple(others))
+        if named or uncovered or not tokens:
+            return None  # names its own subject and says what it asks: asked alone
+        if subject.kind == "comparison" and len(current) >= 2:
+            pair = (current[0], current[1])
+            return Resolution("compare", f"{self._names(pair)}: {rest}?", pair)
+        return Resolution("ask", f"{rest} for {self._names(current)}?", tuple(current))
+
+    def _aliases(self, fid: str) -> set[str]:
+        framework = self.kb.frameworks[fid]
+        out = {fid}
+        for alias in (framework.name, *framework.aliases):
+            out |= set(_WORD.findall(alias.lower()))
+        return out
+
+    def _swap(self, question: str, current: list[str], new: str) -> str:
+        """The last question with the subject's names replaced by `new`."""
+        spans = [s for s in framework_spans(question, self.kb, False) if s[2] in current]
+        if not question:
+            return f"what about {new}?"
+        if not spans:
+            return f"{question.rstrip(' ?')} for {new}?"
+        out, at = [], 0
+        for start, end, _ in spans:
+            out += [question[at:start], new]
+            at = end
+        out.append(question[at:])
+        return "".join(out)
