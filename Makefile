@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run chat test test-fast lint bench clean soak lock
+.PHONY: install run chat test test-fast lint bench chart clean soak lock
 
 install: $(STAMP)
 
@@ -60,6 +60,10 @@ test-fast: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# The README's score chart, drawn by the bot's own renderer (no model needed).
+chart: install
+	$(PY) -m scripts.render_chart
 
 # Not part of `make test`: 200 kill -9 trials per storage (SOAK_TRIALS=n to change).
 soak: install

@@ -42,7 +42,7 @@ def storage_url_problem(url: str) -> str | None:
 
 
 class Settings(BaseSettings):
-    """Every knob of the bot; see the configuration table in README.md."""
+    """Every knob of the bot; see the configuration table in docs/configuration.md."""
 
     # `cp .env.example .env` leaves blanks like HEALTH_PORT=: a blank means "the default".
     model_config = SettingsConfigDict(
