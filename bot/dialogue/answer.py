@@ -174,16 +174,32 @@ def _shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def _asks_back(reply: Reply) -> bool:
+    """Whether `reply` is "did you mean" choices."""
+    return bool(reply.options) and reply.options[0][0].action == "passage"
+
+
+def _family(kb: KnowledgeBase, passage: Passage) -> str | None:
+    """The one runtime family a passage speaks of (None: several, or none)."""
+    families = {kb.frameworks[f].family for f in passage.frameworks}
+    return families.pop() if len(families) == 1 else None
+
+
 def option_label(kb: KnowledgeBase, passage: Passage) -> str:
-    """A button label for a passage (at most 40 characters), naming its framework if one."""
+    """A button label for a passage (at most 40 characters) that names its framework and
+    its aspect: "Node.js: watch out for", "Django: heavy concurrency…", "Hiring: all three"."""
     if passage.kind == "section":
-        text = passage.section_label if len(passage.section) < 3 else passage.section[-1]
+        text = passage.section[-1]
+        if len(passage.section) >= 3:  # "Watch out for" under a framework's section
+            text = text[:1].lower() + text[1:]
     else:
         text = passage.text.splitlines()[0].lstrip("- ")
-    if len(passage.frameworks) == 1 and passage.kind in ("bullet", "sentence", "section"):
+    if _family(kb, passage) is not None:
         name = kb.frameworks[passage.frameworks[0]].name
         if name.lower() not in text.lower():
             text = f"{name}: {text}"
+    elif passage.kind == "row":
+        text = f"{passage.section[-1]}: all three"
     return _shorten(text, MAX_LABEL)
 
 
@@ -247,7 +263,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
         return _decline(kb)
     if result.close_call:
         candidates = _distinct(kb, [hit.passage for hit in result.hits])
-        if len(candidates) > 1:
+        if len({_family(kb, p) for p in candidates}) > 1:
             return Reply(
                 kind="answer",
                 parts=(Part("paragraph", "Did you mean one of these?"),),
@@ -508,7 +524,7 @@ class Answerer:
                 return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
-        if result.topical and not result.close_call:
+        if result.topical and not _asks_back(reply):
             line = answer_line(text, _line_passage(result, self.kb), self.kb, result.frameworks)
         elif not result.topical:
             names = tuple(self.kb.frameworks[f].name for f in result.frameworks)
@@ -528,7 +544,7 @@ class Answerer:
         return Answer(
             question,
             reply,
-            "choices" if reply.options and reply.options[0][0].action == "passage" else "answer",
+            "choices" if _asks_back(reply) else "answer",
             True,
             shown,
             tuple(hit.score for hit in result.hits),

@@ -14,28 +14,35 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Protocol, cast, get_args
 
 import numpy as np
 
 from bot.advisor import Advisor, FormStatus, Recommendation, Scorer, StatedNeed
+from bot.config import packaged
 from bot.dialogue import answer, feedback, messages
 from bot.dialogue import inline as inline_mode
 from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import mentioned_frameworks
+from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered
 from bot.nlu import DescriptionReader, Extraction, IntentClassifier
+from bot.nlu.followup import FILE as FOLLOWUPS_FILE
+from bot.nlu.followup import FollowUpWords, Resolution, Resolver, load_followups
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
+from bot.nlu.text import is_question
 from bot.replies import (
     Action,
+    Answered,
     Article,
     DialogueState,
     InlineAnswer,
     Option,
     Reply,
+    Shown,
     Subject,
     SubjectKind,
     Turn,
@@ -88,22 +95,31 @@ def _settle_after(
         f.add_done_callback(settle)
 
 
-def _remember(state: DialogueState, replies: list[Reply]) -> None:
+def _remember(state: DialogueState, replies: list[Reply], named: list[str]) -> None:
     """Keep what the last answer was about in `state.subject` (a pick sets it in _advance).
 
     A decline keeps the subject: "and koa?" after a Node.js question changes nothing that
-    "and fastify?" would carry on from.
+    "and fastify?" would carry on from. A message answered otherwise ("spring boot for our
+    payments platform" starts the form) still makes the frameworks it `named` the subject.
     """
     answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
-    if answered is None or answered.kind in ("decline", "choices"):
-        return
     subject = state.subject
+    if answered is None or answered.kind in ("decline", "choices"):
+        if named and not any(r.kind == "recommendation" for r in replies):
+            subject.frameworks, subject.pair = list(named), []
+        return
     subject.frameworks = list(answered.frameworks)
     subject.aspect = answered.aspect
     subject.question = answered.resolved or answered.question
     paired = answered.kind in ("comparison", "why_not") and len(answered.frameworks) >= 2
     subject.pair = list(answered.frameworks[:2]) if paired else []
     subject.kind = cast(SubjectKind, answered.kind)
+
+
+def _intents_dir(spec: FormSpec) -> Path:
+    """Where `spec` was read from, or the packaged intents/ for a spec built in code."""
+    here = spec.slots_file.parent
+    return here if (here / FOLLOWUPS_FILE).is_file() else packaged("intents")
 
 
 class Engine:
@@ -120,6 +136,7 @@ class Engine:
         answerer: answer.Answerer | None = None,
         speller: Speller | None = None,
         reader: DescriptionReader | None = None,
+        followups: FollowUpWords | None = None,
     ) -> None:
         self.kb, self.spec, self.embedder, self.retriever = kb, spec, embedder, retriever
         self.scorer = Scorer(kb, spec)
@@ -134,6 +151,7 @@ class Engine:
         )
         self.answerer = answerer or answer.Answerer(kb, retriever, speller)
         self._compose_passage = compose_passage
+        self.resolver = Resolver(kb, followups or load_followups(_intents_dir(spec)))
         self.share_codec = inline_mode.ShareCodec(spec, kb)
         # One handler per button action, chat command and intent: the tables are the lists.
         self.buttons: dict[Action, ButtonHandler] = {
@@ -323,7 +341,9 @@ class Engine:
 
     def _handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
         state, replies = self._dispatch(state, turn)
-        _remember(state, replies)
+        free = turn.option is None and turn.command is None
+        named = mentioned_frameworks(turn.text, self.kb) if free else []
+        _remember(state, replies, named)
         return state, replies
 
     def _dispatch(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
@@ -487,6 +507,9 @@ class Engine:
     # -- free text ---------------------------------------------------------------------------
 
     def _on_text(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
+        resolution = self._follow_up(state, text)
+        if resolution is not None:
+            return state, [self._resolved(state, text, resolution), *self._pending(state)]
         meaning = self.interpreter.interpret(text, state)
         # Answer the text the vector encodes: typos mended ("operationaly" -> "operational").
         return self._act(state, meaning.text or text, meaning)
@@ -514,6 +537,73 @@ class Engine:
                 return state, [messages.info(OUT_OF_SCOPE), *self._pending(state)]
             return state, [self._question(state, reprompt=True)]
         return state, [self._answer(text, meaning.vector), *self._pending(state)]
+
+    def _follow_up(self, state: DialogueState, text: str) -> Resolution | None:
+        """The standalone question `text` stands for in this conversation, or None.
+
+        Exact keywords ("skip", "back") and an answer to the pending question are never
+        follow-ups, whatever pronoun they hold ("skip it").
+        """
+        if self.interpreter.classifier.keyword(text) is not None:
+            return None
+        text = self._mended(text)
+        if state.mode == "form" and state.requested_slot is not None:
+            pending = self.extractor.extract(text, state.requested_slot)
+            if state.requested_slot in pending.values:
+                return None
+        resolution = self.resolver.resolve(text, state.subject)
+        if resolution is None and state.subject.pick is not None:
+            resolution = self._about_pick(text, state.subject.pick)
+        return resolution
+
+    def _about_pick(self, text: str, pick: str) -> Resolution | None:
+        """After a pick, a question naming no technology is about the pick ("what should we
+        watch out for?"), unless the article answers it apart from any framework ("what's
+        the bottom line on how to pick?"). A question is never a fact about the team: only a
+        statement changes an answer."""
+        if not is_question(text) or mentioned_frameworks(text, self.kb, languages=True):
+            return None
+        if mentioned_uncovered(text, self.kb):
+            return None
+        alone = self.answerer.answer(text)
+        if alone.in_scope and alone.passages and not alone.passages[0].frameworks:
+            return Resolution("ask", text)
+        name = self.kb.frameworks[pick].name
+        return Resolution("ask", f"{text.rstrip(' ?.!')} with {name}?", (pick,))
+
+    def _resolved(self, state: DialogueState, text: str, resolution: Resolution) -> Reply:
+        """The reply to a follow-up: its standalone question answered as a first one is."""
+        if resolution.act == "why_not" and state.subject.pick is not None:
+            return self._why_not(state, text, resolution)
+        if resolution.act in ("compare", "why_not"):
+            first, second = resolution.frameworks[:2]
+            answer = self.answerer.comparison(first, second, resolution.text)
+        else:
+            answer = self.answerer.answer(resolution.text)
+        resolved = resolution.text if resolution.text != text else None
+        return feedback.with_answer(replace(answer, question=text), resolved)
+
+    def _why_not(self, state: DialogueState, text: str, resolution: Resolution) -> Reply:
+        """Why the pick and not the other framework of `resolution`, from the score table."""
+        needs = [StatedNeed(need, words) for need, words in state.needs.items()]
+        other = resolution.frameworks[1]
+        why = self.advisor.why_not(other, state.slots, state.negated, needs, state.excluded)
+        reply = messages.why_not(self.kb, why)
+        cited = [p.citation.passage_id for p in reply.parts if p.citation is not None]
+        shown = tuple(
+            Shown(pid, self.kb.passage(pid).section_label, self.kb.passage(pid).text, 1.0)
+            for pid in dict.fromkeys(cited)
+        )
+        answered = Answered(
+            text,
+            "why_not",
+            True,
+            resolution.text,
+            None,
+            shown,
+            (why.pick.id, why.other.id),
+        )
+        return replace(reply, answered=answered)
 
     def _greet(
         self, state: DialogueState, _: str, __: np.ndarray | None

@@ -26,6 +26,7 @@ class Outcome:
     rank: int | None  # 1-based rank of the first right passage shown; None: none shown
     declined: bool
     verdict_ok: bool | None  # None: no verdict labelled
+    asked_back: bool = False  # answered with "did you mean" choices
 
 
 def _verdict_ok(question: Question, answer: Answer, names: dict[str, str]) -> bool | None:
@@ -48,7 +49,8 @@ def judge(answerer: Answerer, questions: Sequence[Question]) -> list[Outcome]:
         ids = [p.id for p in answer.passages]
         rank = next((n for n, pid in enumerate(ids, 1) if pid in question.answers), None)
         verdict = _verdict_ok(question, answer, names)
-        out.append(Outcome(question, rank, not answer.in_scope, verdict))
+        asked_back = answer.kind == "choices"
+        out.append(Outcome(question, rank, not answer.in_scope, verdict, asked_back))
     return out
 
 
@@ -61,6 +63,7 @@ class Figures:
     hit3: float | None
     declined: float  # share declined: wanted for out of scope, a failure for in scope
     verdicts: tuple[int, int]  # right, labelled
+    asked_back: float = 0.0  # share answered with "did you mean" choices
 
 
 def figures(outcomes: Sequence[Outcome]) -> Figures:
@@ -77,6 +80,7 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         hit3=share([o.rank is not None and o.rank <= 3 for o in inside]),
         declined=sum(o.declined for o in outcomes) / len(outcomes) if outcomes else 0.0,
         verdicts=(sum(bool(o.verdict_ok) for o in labelled), len(labelled)),
+        asked_back=sum(o.asked_back for o in outcomes) / len(outcomes) if outcomes else 0.0,
     )
 
 
@@ -87,7 +91,8 @@ def _cell(value: float | None) -> str:
 def report(outcomes: Sequence[Outcome]) -> str:
     """Per split: a row per category, then in-scope and out-of-scope totals."""
     head = f"{'split':5} {'category':14} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'declined':>8}"
-    lines = ["Answers (the whole path, as users get them)", "", head + "  verdicts", "-" * 60]
+    head += f" {'back':>6}"
+    lines = ["Answers (the whole path, as users get them)", "", head + "  verdicts", "-" * 67]
     for split in SPLITS:
         mine = [o for o in outcomes if o.question.split == split]
         groups: dict[str, list[Outcome]] = defaultdict(list)
@@ -104,7 +109,7 @@ def report(outcomes: Sequence[Outcome]) -> str:
             verdicts = f"{right}/{labelled}" if labelled else ""
             lines.append(
                 f"{split:5} {name:14} {f.n:4} {_cell(f.hit1)} {_cell(f.hit3)} "
-                f"{f.declined:8.3f}  {verdicts}"
+                f"{f.declined:8.3f} {f.asked_back:6.3f}  {verdicts}"
             )
         lines.append("")
     return "\n".join(lines).rstrip()

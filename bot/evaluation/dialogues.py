@@ -105,8 +105,10 @@ def play(
     for line in turns:
         before = state.last_pick
         state, replies = engine.handle(state, turn_of(line))
+        # After /recommend, or a correction that reopened the form, the user skips the rest.
+        opened = line.startswith("/recommend") or before is not None
         for _ in range(MAX_SKIPS):
-            if state.mode != "form" or not line.startswith("/recommend"):
+            if state.mode != "form" or not opened:
                 break
             state, replies = engine.handle(state, Turn(command="skip"))
         moved = before is not None and state.last_pick != before

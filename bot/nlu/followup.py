@@ -54,6 +54,7 @@ class FollowUpWords:
     ellipsis: re.Pattern[str]
     ellipsis_words: int
     comparatives: re.Pattern[str]
+    equatives: re.Pattern[str]
     choosers: re.Pattern[str]
     why_not: re.Pattern[str]
     requests: re.Pattern[str]
@@ -81,6 +82,9 @@ def load_followups(directory: Path) -> FollowUpWords:
         ellipsis=re.compile(rf"^\W*{_phrases(_words(root, 'ellipsis')).pattern}\b", re.IGNORECASE),
         ellipsis_words=int(count.number()),
         comparatives=_phrases(_words(root, "comparatives")),
+        equatives=re.compile(
+            rf"{_phrases(_words(root, 'equatives')).pattern}\s+[\w-]+\W*$", re.IGNORECASE
+        ),
         choosers=_phrases(_words(root, "choosers")),
         why_not=_phrases(_words(root, "why_not")),
         requests=re.compile(rf"^\W*{_phrases(_words(root, 'requests')).pattern}\b", re.IGNORECASE),
@@ -135,7 +139,8 @@ class Resolver:
         elided = self._ellipsis(text, subject, current, named, others)
         if elided is not None:
             return elided
-        if len(named) == 1 and others and self.words.comparatives.search(text):
+        compares = self.words.comparatives.search(text) or self.words.equatives.search(text)
+        if len(named) == 1 and others and compares:
             # "how does django's compare?", "is node as mature?": against the subject.
             pair = (current[0], others[0])
             return Resolution("compare", f"{subject.question} {text}".strip(), pair)

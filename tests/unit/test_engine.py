@@ -35,6 +35,8 @@ class FakeRetriever:
 class FakeAnswerer:
     """Answers every question with "answer to <question>"; compares as the real one does."""
 
+    speller = None
+
     def __init__(self, kb) -> None:
         self.real = Answerer(kb, FakeRetriever())
 

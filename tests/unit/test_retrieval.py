@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.datafile import DataError
-from bot.dialogue.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage
+from bot.dialogue.answer import MAX_ANSWER_CHARS, compose_answer, compose_passage, option_label
 from bot.evaluation.retrieval import load_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.mentions import mentioned_frameworks
@@ -195,18 +195,31 @@ def test_out_of_scope_is_declined_with_what_the_bot_can_do(kb):
     assert not quoted(reply)
 
 
-def test_close_call_offers_did_you_mean_choices(kb):
-    ids = ["wins.spring.watch.coldstart", "wins.spring.watch", "underrated.quarkus"]
+def test_close_call_between_frameworks_offers_did_you_mean_choices(kb):
+    ids = ["wins.spring.watch.coldstart", "wins.spring.watch", "wins.node.watch"]
     reply = compose_answer(result(kb, ids, [0.5, 0.49, 0.495], close_call=True), kb)
     assert reply.parts[0].text.startswith("Did you mean")
     options = [o for row in reply.options for o in row]
     # The watch-out section contains the bullet: one choice for both.
     assert [(o.action, o.value) for o in options] == [
         ("passage", "wins.spring.watch.coldstart"),
-        ("passage", "underrated.quarkus"),
+        ("passage", "wins.node.watch"),
     ]
-    assert options[0].label == "Spring Boot: cold-start time"
+    # Every label names the framework and the aspect, never a bare section title.
+    assert [o.label for o in options] == ["Spring Boot: cold-start time", "Node.js: watch out for"]
     assert all(len(o.label) <= 40 for o in options)
+
+
+def test_close_call_within_one_framework_is_answered_with_both(kb):
+    # "What is Spring Boot best at?": its table cell and its section are one reading.
+    ids = ["glance.strength.spring-boot", "wins.spring", "glance.ops.spring-boot"]
+    reply = compose_answer(result(kb, ids, [0.5, 0.495, 0.3], close_call=True), kb)
+    assert not reply.options
+    assert quoted(reply) == ["glance.strength.spring-boot", "wins.spring"]
+
+
+def test_a_table_row_label_says_it_covers_all_three(kb):
+    assert option_label(kb, kb.passage("glance.hiring")) == "Hiring: all three"
 
 
 def test_compose_passage_quotes_the_picked_passage(kb):
