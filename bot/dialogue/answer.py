@@ -179,7 +179,7 @@ def _asks_back(reply: Reply) -> bool:
     return bool(reply.options) and reply.options[0][0].action == "passage"
 
 
-def _family(kb: KnowledgeBase, passage: Passage) -> str | None:
+def family_of(kb: KnowledgeBase, passage: Passage) -> str | None:
     """The one runtime family a passage speaks of (None: several, or none)."""
     families = {kb.frameworks[f].family for f in passage.frameworks}
     return families.pop() if len(families) == 1 else None
@@ -194,7 +194,7 @@ def option_label(kb: KnowledgeBase, passage: Passage) -> str:
             text = text[:1].lower() + text[1:]
     else:
         text = passage.text.splitlines()[0].lstrip("- ")
-    if _family(kb, passage) is not None:
+    if family_of(kb, passage) is not None:
         name = kb.frameworks[passage.frameworks[0]].name
         if name.lower() not in text.lower():
             text = f"{name}: {text}"
@@ -263,7 +263,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
         return _decline(kb)
     if result.close_call:
         candidates = _distinct(kb, [hit.passage for hit in result.hits])
-        if len({_family(kb, p) for p in candidates}) > 1:
+        if len({family_of(kb, p) for p in candidates}) > 1:
             return Reply(
                 kind="answer",
                 parts=(Part("paragraph", "Did you mean one of these?"),),

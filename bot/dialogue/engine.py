@@ -33,7 +33,6 @@ from bot.nlu.followup import FILE as FOLLOWUPS_FILE
 from bot.nlu.followup import FollowUpWords, Resolution, Resolver, load_followups
 from bot.nlu.interpret import Interpreter, Meaning
 from bot.nlu.spelling import Speller
-from bot.nlu.text import is_question
 from bot.replies import (
     Action,
     Answered,
@@ -541,34 +540,39 @@ class Engine:
     def _follow_up(self, state: DialogueState, text: str) -> Resolution | None:
         """The standalone question `text` stands for in this conversation, or None.
 
-        Exact keywords ("skip", "back") and an answer to the pending question are never
-        follow-ups, whatever pronoun they hold ("skip it").
+        Exact keywords ("skip", "back") are never follow-ups, nor is an answer to the pending
+        question ("what about serverless?" answers "Where will it run?") unless it compares
+        or asks why not ("would quarkus suit the serverless bits better").
         """
         if self.interpreter.classifier.keyword(text) is not None:
             return None
         text = self._mended(text)
-        if state.mode == "form" and state.requested_slot is not None:
+        resolution = self.resolver.resolve(text, state.subject)
+        if resolution is None and state.subject.pick is not None:
+            resolution = self._about_pick(self.resolver.unframed(text), state.subject.pick)
+        if resolution is not None and resolution.act == "ask" and state.mode == "form":
             pending = self.extractor.extract(text, state.requested_slot)
             if state.requested_slot in pending.values:
                 return None
-        resolution = self.resolver.resolve(text, state.subject)
-        if resolution is None and state.subject.pick is not None:
-            resolution = self._about_pick(text, state.subject.pick)
         return resolution
 
     def _about_pick(self, text: str, pick: str) -> Resolution | None:
         """After a pick, a question naming no technology is about the pick ("what should we
-        watch out for?"), unless the article answers it apart from any framework ("what's
+        watch out for?"), unless the article answers it apart from any one runtime ("what's
         the bottom line on how to pick?"). A question is never a fact about the team: only a
         statement changes an answer."""
-        if not is_question(text) or mentioned_frameworks(text, self.kb, languages=True):
+        if not self.resolver.asks(text) or mentioned_frameworks(text, self.kb, languages=True):
             return None
         if mentioned_uncovered(text, self.kb):
             return None
         alone = self.answerer.answer(text)
-        if alone.in_scope and alone.passages and not alone.passages[0].frameworks:
+        if (
+            alone.in_scope
+            and alone.passages
+            and answer.family_of(self.kb, alone.passages[0]) is None
+        ):
             return Resolution("ask", text)
-        name = self.kb.frameworks[pick].name
+        name = self.resolver.referent(pick)
         return Resolution("ask", f"{text.rstrip(' ?.!')} with {name}?", (pick,))
 
     def _resolved(self, state: DialogueState, text: str, resolution: Resolution) -> Reply:

@@ -388,10 +388,12 @@ def _points(value: float) -> str:
 
 
 def _edge(kb: KnowledgeBase, edge: Edge, first: str, second: str) -> list[Part]:
-    score = f"{edge.criterion}: {first} {_points(edge.pick_points)}, "
+    score = (
+        f"{edge.criterion[:1].upper()}{edge.criterion[1:]}: {first} {_points(edge.pick_points)}, "
+    )
     score += f"{second} {_points(edge.other_points)}"
-    return [Part("bullet", score)] + [
-        Part("bullet", f"  {r.text}", cite(kb, r.source)) for r in edge.reasons
+    return [Part("paragraph", score)] + [
+        Part("bullet", r.text, cite(kb, r.source)) for r in edge.reasons
     ]
 
 

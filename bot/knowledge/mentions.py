@@ -13,12 +13,20 @@ from bot.knowledge.phrases import WordIndex, words
 _LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
 
 
+_GO_AFTER = ("not", "over", "than", "vs", "or", "and", "about", "would", "with")
+
+
 @functools.cache
 def _pattern(name: str) -> re.Pattern[str]:
     body = re.escape(name).replace(r"\ ", r"[\s-]+")
-    # "go" is also a verb: only a capitalised "Go" names the language.
+    # "go" is also a verb: a capitalised "Go" names the language, and a lower-case one only
+    # where a verb cannot stand: set against another option and ending the clause ("why
+    # django over go?", "and go?", "would go have been better?"; not "go with fastapi").
     if name == "go":
-        return re.compile(r"(?<![\w.])Go(?![\w])")
+        after = "|".join(rf"(?<=\b{w} )" for w in _GO_AFTER)
+        return re.compile(
+            rf"(?<![\w.])Go(?![\w])|(?:{after})go(?=\s*(?:[?.!,;]|$)|\s+(?:have|instead|then|too)\b)"
+        )
     return re.compile(rf"(?<![\w.]){body}(?![\w])", re.IGNORECASE)
 
 

@@ -10,6 +10,7 @@ and is answered as if asked alone. The words live in intents/followups.yaml; the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -49,8 +50,14 @@ class FollowUpWords:
 
     one: re.Pattern[str]
     possessive: re.Pattern[str]
+    pick: re.Pattern[str]
     both: re.Pattern[str]
     both_possessive: re.Pattern[str]
+    former: re.Pattern[str]
+    latter: re.Pattern[str]
+    discourse: re.Pattern[str]
+    closers: re.Pattern[str]
+    conditions: re.Pattern[str]
     ellipsis: re.Pattern[str]
     ellipsis_words: int
     comparatives: re.Pattern[str]
@@ -58,6 +65,7 @@ class FollowUpWords:
     choosers: re.Pattern[str]
     why_not: re.Pattern[str]
     requests: re.Pattern[str]
+    hypotheticals: re.Pattern[str]
     fillers: frozenset[str]
 
 
@@ -77,8 +85,16 @@ def load_followups(directory: Path) -> FollowUpWords:
     return FollowUpWords(
         one=_phrases(_words(pronouns, "one")),
         possessive=_phrases(_words(pronouns, "possessive")),
+        pick=_phrases(_words(pronouns, "pick")),
         both=_phrases(_words(pronouns, "both")),
         both_possessive=_phrases(_words(pronouns, "both_possessive")),
+        former=_phrases(_words(pronouns, "former")),
+        latter=_phrases(_words(pronouns, "latter")),
+        discourse=re.compile(
+            rf"^\W*{_phrases(_words(root, 'discourse')).pattern}[\s,.!:;-]+", re.IGNORECASE
+        ),
+        conditions=_phrases(_words(root, "conditions")),
+        closers=re.compile(rf"{_phrases(_words(root, 'closers')).pattern}\W*$", re.IGNORECASE),
         ellipsis=re.compile(rf"^\W*{_phrases(_words(root, 'ellipsis')).pattern}\b", re.IGNORECASE),
         ellipsis_words=int(count.number()),
         comparatives=_phrases(_words(root, "comparatives")),
@@ -88,6 +104,9 @@ def load_followups(directory: Path) -> FollowUpWords:
         choosers=_phrases(_words(root, "choosers")),
         why_not=_phrases(_words(root, "why_not")),
         requests=re.compile(rf"^\W*{_phrases(_words(root, 'requests')).pattern}\b", re.IGNORECASE),
+        hypotheticals=re.compile(
+            rf"^\W*{_phrases(_words(root, 'hypotheticals')).pattern}", re.IGNORECASE
+        ),
         fillers=frozenset(_words(root, "fillers")),
     )
 
@@ -109,33 +128,46 @@ class Resolver:
         return names[0] if len(names) == 1 else f" {joiner} ".join(names)
 
     def asks(self, text: str) -> bool:
-        """Whether `text` asks something: a question's form, a request, or an ellipsis."""
+        """Whether `text` asks something: a question's form, a request, or an ellipsis; a
+        hypothetical ("what if we ran it on Lambda?") states a fact to try instead."""
+        words = self.words
+        if words.hypotheticals.search(text):
+            return False
         return bool(
-            is_question(text)
-            or self.words.requests.search(text)
-            or self.words.ellipsis.search(text)
+            is_question(text) or words.requests.search(text) or words.ellipsis.search(text)
         )
+
+    def unframed(self, text: str) -> str:
+        """`text` without the words that open a chat message and add nothing ("ok so ...")."""
+        while True:
+            found = self.words.discourse.match(text)
+            if found is None or found.end() >= len(text):
+                return text
+            text = text[found.end() :]
 
     def resolve(self, text: str, subject: Subject) -> Resolution | None:
         """The standalone question `text` stands for given `subject`, or None: `text` is
         answered as written (it names its own subject, or nothing carries over)."""
         current = subject.pair or subject.frameworks or ([subject.pick] if subject.pick else [])
-        if not current:
+        if not current and not subject.question:
             return None
-        text = straight(" ".join(text.split()))
+        text = self.unframed(straight(" ".join(text.split())))
         if not self.asks(text):
             return None  # a statement is a fact about the team: the form reads it
+        if not current:
+            return self._new_condition(text, subject.question)
         named = mentioned_frameworks(text, self.kb)
         others = [f for f in named if f not in current]
         pick = subject.pick
         if pick and others and pick not in others and self.words.why_not.search(text):
             return self._why_not(pick, others[0])
-        swapped = self._substitute(text, current)
+        swapped = self._substitute(text, current, pick, self._name)
         if swapped != text:
             both = mentioned_frameworks(swapped, self.kb)
             if len(both) >= 2 and self.words.comparatives.search(swapped):
                 return Resolution("compare", swapped, (both[0], both[1]))
-            return Resolution("ask", swapped, tuple(both))
+            asked = self._substitute(text, current, pick, self.referent)
+            return Resolution("ask", asked, tuple(both))
         elided = self._ellipsis(text, subject, current, named, others)
         if elided is not None:
             return elided
@@ -149,23 +181,58 @@ class Resolver:
             return Resolution("compare", f"{text} ({self._names(pair, 'or')})", pair)
         return None
 
+    def _new_condition(self, text: str, question: str) -> Resolution | None:
+        """After a question about no framework ("what does the article recommend for a
+        full-stack TypeScript team?"), "and for an enterprise platform?" asks it again for
+        another case: the last question up to its condition, with the new one."""
+        if not self.words.ellipsis.search(text) or mentioned_frameworks(text, self.kb):
+            return None
+        new = self.words.conditions.search(text)
+        old = self.words.conditions.search(question)
+        if new is None or old is None:
+            return None
+        standalone = f"{question[: old.start()].rstrip()} {text[new.start() :].strip()}"
+        return Resolution("ask", standalone)
+
     def _why_not(self, pick: str, other: str) -> Resolution:
         question = f"why {self._name(pick)} and not {self._name(other)}?"
         return Resolution("why_not", question, (pick, other))
 
-    def _substitute(self, text: str, current: list[str]) -> str:
-        """`text` with its pronouns replaced by the names they stand for."""
-        first = self._name(current[0])
-        group = self._names(current) if len(current) >= 2 else first
+    def _substitute(
+        self, text: str, current: list[str], pick: str | None, name: Callable[[str], str]
+    ) -> str:
+        """`text` with its pronouns replaced by the `name`s of what they stand for."""
+        first = name(current[0])
+        group = " and ".join(name(f) for f in current) if len(current) >= 2 else first
         words = self.words
-        for pattern, name in (
+        swaps = [(words.pick, name(pick or current[0]))]
+        if len(current) >= 2:
+            swaps += [
+                (words.former, name(current[0])),
+                (words.latter, name(current[1])),
+            ]
+        swaps += [
             (words.both_possessive, f"{group}'s"),
             (words.both, group),
             (words.possessive, f"{first}'s"),
             (words.one, first),
-        ):
-            text = pattern.sub(name, text)
+        ]
+        for pattern, said in swaps:
+            text = pattern.sub(said, text)
         return text
+
+    def referent(self, fid: str) -> str:
+        """A framework's name as a standalone question should say it: with the article's
+        column it sits in when it has none of its own ("NestJS (Node.js)"), so the table's
+        rows answer for it."""
+        name = self._name(fid)
+        if fid in self.kb.table.columns:
+            return name
+        for column, title in self.kb.table.columns.items():
+            home = self.kb.by_id.get(self.kb.frameworks[column].source)
+            if home is not None and fid in home.frameworks:
+                return f"{name} ({title})"
+        return name
 
     def _ellipsis(
         self,
@@ -178,15 +245,21 @@ class Resolver:
         """ "and node?", "same for django?", "and for hiring?": the part the message left out
         comes from the last question."""
         opener = self.words.ellipsis.search(text)
-        if opener is None:
-            return None
-        rest = text[opener.end() :].strip(" ?!.,")
+        rest = text[opener.end() if opener else 0 :].strip(" ?!.,")
         tokens = _WORD.findall(rest.lower())
         if len(tokens) > self.words.ellipsis_words:
-            return None
+            if opener is None or named:
+                return None
+            again = self._new_condition(text, subject.question)
+            return None if again is None else Resolution("ask", again.text, tuple(current))
         uncovered = [name for name, _ in mentioned_uncovered(rest, self.kb)]
         names = {w for f in named for w in self._aliases(f)}
         bare = all(t in self.words.fillers or t in names for t in tokens)
+        closed = self.words.closers.search(rest)
+        if opener is None and not (bare and others) and not (closed and not named):
+            return None  # "django's?" says no more than a name: elliptical all the same
+        if closed and not named:
+            rest = rest[: closed.start()].strip(" ?!.,")
         if (others or uncovered) and bare:
             new = self._name(others[0]) if others else uncovered[0]
             if subject.pick and (subject.kind in ("pick", "why_not")) and others:
@@ -198,6 +271,10 @@ class Resolver:
             return Resolution("ask", question, tuple(others))
         if named or uncovered or not tokens:
             return None  # names its own subject and says what it asks: asked alone
+        if opener is not None:
+            again = self._new_condition(text, subject.question)
+            if again is not None:
+                return Resolution("ask", again.text, tuple(current))
         if subject.kind == "comparison" and len(current) >= 2:
             pair = (current[0], current[1])
             return Resolution("compare", f"{self._names(pair)}: {rest}?", pair)

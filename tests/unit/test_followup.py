@@ -1,0 +1,113 @@
+"""Follow-up resolution (bot.nlu.followup) on the real knowledge base: pure, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.advisor import Advisor
+from bot.datafile import DataError
+from bot.form import load_form
+from bot.knowledge import KnowledgeBase
+from bot.nlu.followup import Resolution, Resolver, load_followups
+from bot.replies import Subject
+
+
+@pytest.fixture(scope="module")
+def resolver(kb: KnowledgeBase, repo: Path) -> Resolver:
+    return Resolver(kb, load_followups(repo / "intents"))
+
+
+AFTER_DJANGO = Subject(
+    frameworks=["django"], question="is django good for realtime chat?", kind="answer"
+)
+AFTER_PICK = Subject(frameworks=["django"], pick="django", runner_up="fastapi", kind="pick")
+AFTER_PAIR = Subject(
+    frameworks=["node", "django"], pair=["node", "django"], question="node vs django",
+    kind="comparison",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "expected"),
+    [
+        # ellipsis: the framework swapped into the last question
+        ("and what about node?", AFTER_DJANGO, Resolution("ask", "is Node.js good for realtime chat?", ("node",))),
+        ("same for spring boot?", AFTER_DJANGO, Resolution("ask", "is Spring Boot good for realtime chat?", ("spring-boot",))),
+        ("node?", AFTER_DJANGO, Resolution("ask", "is Node.js good for realtime chat?", ("node",))),
+        # ellipsis: a new aspect for the carried framework
+        ("and for hiring?", AFTER_DJANGO, Resolution("ask", "is django good for hiring?", ("django",))),
+        ("and auth too?", AFTER_DJANGO, Resolution("ask", "auth for Django?", ("django",))),
+        ("ok so is it mature", AFTER_DJANGO, Resolution("ask", "is Django mature", ("django",))),
+        # pronouns
+        ("is it hard to hire for?", AFTER_PICK, Resolution("ask", "is Django hard to hire for?", ("django",))),
+        ("what are its weaknesses?", AFTER_DJANGO, Resolution("ask", "what are Django's weaknesses?", ("django",))),
+        ("are they mature?", AFTER_PAIR, Resolution("ask", "are Node.js and Django mature?", ("node", "django"))),
+        # a carried comparison
+        ("compare it with node", AFTER_PICK, Resolution("compare", "compare Django with node", ("django", "node"))),
+        ("is node as mature?", AFTER_DJANGO, Resolution("compare", "is django good for realtime chat? is node as mature?", ("django", "node"))),
+        ("which of the two is easier to hire for?", AFTER_PAIR, Resolution("compare", "which of Node.js and Django is easier to hire for?", ("node", "django"))),
+        # questions about the pick
+        ("why not fastapi?", AFTER_PICK, Resolution("why_not", "why Django and not FastAPI?", ("django", "fastapi"))),
+        ("why django and not spring boot?", AFTER_PICK, Resolution("why_not", "why Django and not Spring Boot?", ("django", "spring-boot"))),
+        ("what about nestjs?", AFTER_PICK, Resolution("why_not", "why Django and not NestJS?", ("django", "nestjs"))),
+    ],
+)  # fmt: skip
+def test_a_follow_up_becomes_the_standalone_question_it_stands_for(
+    resolver: Resolver, text: str, subject: Subject, expected: Resolution
+) -> None:
+    assert resolver.resolve(text, subject) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # names its own subject and says what it asks: asked alone
+        ("does spring boot have a steep learning curve?", AFTER_DJANGO),
+        ("and is fastapi good for async apis?", AFTER_DJANGO),
+        # a statement is a fact about the team, for the form to read
+        ("it will run on Lambda", AFTER_PICK),
+        ("actually we know Kotlin", AFTER_PICK),
+        ("what if it ran on AWS Lambda?", AFTER_PICK),
+        # nothing to carry over
+        ("is it hard to hire for?", Subject()),
+    ],
+)
+def test_a_message_that_stands_alone_resolves_to_nothing(
+    resolver: Resolver, text: str, subject: Subject
+) -> None:
+    assert resolver.resolve(text, subject) is None
+
+
+def test_followup_words_are_validated_with_file_and_line(tmp_path: Path, repo: Path) -> None:
+    text = (repo / "intents" / "followups.yaml").read_text()
+    (tmp_path / "followups.yaml").write_text(text.replace("  possessive: [its]\n", ""))
+    with pytest.raises(DataError, match=r"followups.yaml:\d+: missing required field"):
+        load_followups(tmp_path)
+    # YAML reads a bare `on` as true: the loader says so instead of matching "True".
+    (tmp_path / "followups.yaml").write_text(text.replace('"on"', "on"))
+    with pytest.raises(DataError, match=r"followups.yaml:\d+: 'True'"):
+        load_followups(tmp_path)
+
+
+def test_why_not_gives_the_criteria_the_pick_won_and_what_would_flip_it(
+    kb: KnowledgeBase, repo: Path
+) -> None:
+    advisor = Advisor(kb, load_form(repo / "intents"))
+    slots = {"team_language": "python", "workload": "content", "team_size": "small"}
+    why = advisor.why_not("node", slots)
+    assert why.pick.id == "django" and not why.ruled_out
+    criteria = {edge.criterion for edge in why.won}
+    assert "team skills" in criteria
+    assert all(edge.pick_points > edge.other_points for edge in why.won)
+    assert all(reason.source in kb.by_id for edge in why.won for reason in edge.reasons)
+    assert why.flip is not None and why.flip.pick == "node"
+    assert why.flip.slot == "team_language"
+
+
+def test_why_not_a_framework_ruled_out_says_so(kb: KnowledgeBase, repo: Path) -> None:
+    advisor = Advisor(kb, load_form(repo / "intents"))
+    slots = {"team_language": "python", "workload": "content"}
+    why = advisor.why_not("node", slots, excluded=["node"])
+    assert why.ruled_out == "You ruled Node.js out."
