@@ -107,7 +107,9 @@ def _remember(state: DialogueState, replies: list[Reply], named: list[str]) -> N
         if named and not any(r.kind == "recommendation" for r in replies):
             subject.frameworks, subject.pair = list(named), []
         return
-    subject.frameworks = list(answered.frameworks)
+    # A question about no one framework ("what's the bottom line?") leaves the last one
+    # discussed what "it" stands for.
+    subject.frameworks = list(answered.frameworks) or subject.frameworks
     subject.aspect = answered.aspect
     subject.question = answered.resolved or answered.question
     paired = answered.kind in ("comparison", "why_not") and len(answered.frameworks) >= 2
@@ -506,6 +508,7 @@ class Engine:
     # -- free text ---------------------------------------------------------------------------
 
     def _on_text(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
+        text = self.resolver.unframed(text)  # "ok so", "unrelated but": nothing to read
         resolution = self._follow_up(state, text)
         if resolution is not None:
             return state, [self._resolved(state, text, resolution), *self._pending(state)]

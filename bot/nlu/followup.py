@@ -58,6 +58,7 @@ class FollowUpWords:
     discourse: re.Pattern[str]
     closers: re.Pattern[str]
     conditions: re.Pattern[str]
+    kinds: re.Pattern[str]
     ellipsis: re.Pattern[str]
     ellipsis_words: int
     comparatives: re.Pattern[str]
@@ -94,6 +95,9 @@ def load_followups(directory: Path) -> FollowUpWords:
             rf"^\W*{_phrases(_words(root, 'discourse')).pattern}[\s,.!:;-]+", re.IGNORECASE
         ),
         conditions=_phrases(_words(root, "conditions")),
+        kinds=re.compile(
+            rf"\bthe\s+([\w.+#-]+)\s+{_phrases(_words(root, 'kinds')).pattern}", re.IGNORECASE
+        ),
         closers=re.compile(rf"{_phrases(_words(root, 'closers')).pattern}\W*$", re.IGNORECASE),
         ellipsis=re.compile(rf"^\W*{_phrases(_words(root, 'ellipsis')).pattern}\b", re.IGNORECASE),
         ellipsis_words=int(count.number()),
@@ -133,9 +137,9 @@ class Resolver:
         words = self.words
         if words.hypotheticals.search(text):
             return False
-        return bool(
-            is_question(text) or words.requests.search(text) or words.ellipsis.search(text)
-        )
+        # A message opening with a condition ("if it's a small team?") asks the last again.
+        opens = words.requests.search(text) or words.ellipsis.search(text)
+        return bool(opens or words.conditions.match(text) or is_question(text))
 
     def unframed(self, text: str) -> str:
         """`text` without the words that open a chat message and add nothing ("ok so ...")."""
@@ -151,20 +155,27 @@ class Resolver:
         current = subject.pair or subject.frameworks or ([subject.pick] if subject.pick else [])
         if not current and not subject.question:
             return None
-        text = self.unframed(straight(" ".join(text.split())))
+        text = self._named_by_kind(self.unframed(straight(" ".join(text.split()))))
         if not self.asks(text):
             return None  # a statement is a fact about the team: the form reads it
         if not current:
-            return self._new_condition(text, subject.question)
+            opened = self.words.conditions.match(text) is not None
+            return self._new_condition(text, subject.question, opened)
         named = mentioned_frameworks(text, self.kb)
         others = [f for f in named if f not in current]
         pick = subject.pick
-        if pick and others and pick not in others and self.words.why_not.search(text):
-            return self._why_not(pick, others[0])
+        rivals = [f for f in named if f != pick]
+        if pick and rivals and self.words.why_not.search(text):
+            return self._why_not(pick, rivals[0])
+        if pick and self.words.pick.search(text):
+            current = [pick]  # "is the one you picked easy to learn": it is the pick
         swapped = self._substitute(text, current, pick, self._name)
         if swapped != text:
             both = mentioned_frameworks(swapped, self.kb)
-            if len(both) >= 2 and self.words.comparatives.search(swapped):
+            compares = self.words.comparatives.search(swapped) or self.words.choosers.search(
+                swapped
+            )
+            if len(both) >= 2 and compares:
                 return Resolution("compare", swapped, (both[0], both[1]))
             asked = self._substitute(text, current, pick, self.referent)
             return Resolution("ask", asked, tuple(both))
@@ -179,13 +190,27 @@ class Resolver:
         if not named and len(current) >= 2 and self.words.choosers.search(text):
             pair = (current[0], current[1])
             return Resolution("compare", f"{text} ({self._names(pair, 'or')})", pair)
+        if not named and self.words.conditions.match(text):
+            return self._new_condition(text, subject.question, opened=True)
         return None
 
-    def _new_condition(self, text: str, question: str) -> Resolution | None:
+    def _named_by_kind(self, text: str) -> str:
+        """`text` with "the java one", "the js thing" written as the framework they name."""
+
+        def name(found: re.Match[str]) -> str:
+            fids = mentioned_frameworks(found.group(1), self.kb, languages=True)
+            return self._name(fids[0]) if len(fids) == 1 else found.group(0)
+
+        return self.words.kinds.sub(name, text)
+
+    def _new_condition(self, text: str, question: str, opened: bool = False) -> Resolution | None:
         """After a question about no framework ("what does the article recommend for a
-        full-stack TypeScript team?"), "and for an enterprise platform?" asks it again for
-        another case: the last question up to its condition, with the new one."""
-        if not self.words.ellipsis.search(text) or mentioned_frameworks(text, self.kb):
+        full-stack TypeScript team?"), "and for an enterprise platform?" or "if it's a small
+        team?" (`opened`: it starts with its condition) asks it again for another case: the
+        last question up to its condition, with the new one."""
+        if not (opened or self.words.ellipsis.search(text)):
+            return None
+        if mentioned_frameworks(text, self.kb):
             return None
         new = self.words.conditions.search(text)
         old = self.words.conditions.search(question)
@@ -217,9 +242,17 @@ class Resolver:
             (words.possessive, f"{first}'s"),
             (words.one, first),
         ]
+        # "what about flask, is it good for small apis": a name before the pronoun is what
+        # it stands for, so only the part before the first name is read against the subject.
+        first_name = min(
+            [start for start, _, _ in framework_spans(text, self.kb, True)]
+            + [span[0] for _, span in mentioned_uncovered(text, self.kb)],
+            default=len(text),
+        )
+        head, tail = text[:first_name], text[first_name:]
         for pattern, said in swaps:
-            text = pattern.sub(said, text)
-        return text
+            head = pattern.sub(said, head)
+        return head + tail
 
     def referent(self, fid: str) -> str:
         """A framework's name as a standalone question should say it: with the article's

@@ -10,6 +10,7 @@ and "weather" stays the weather.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -49,6 +50,9 @@ def form_words(spec: FormSpec) -> set[str]:
     return {w.lower() for text in texts for w in _WORD.findall(text.replace("-", " "))}
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
 class Speller:
     """Mends misspelt words against the knowledge's vocabulary (see the module docstring)."""
 
@@ -66,6 +70,16 @@ class Speller:
         self.targets = sorted(w for w in knowledge_words(kb) | extra if len(w) >= min_length)
         self.known = frozenset(dictionary) | frozenset(self.targets) | frozenset(extra)
         self._cache: dict[str, str] = {}
+        # Two-word framework names ("spring boot"): a typo in one of two English words
+        # ("sprint boot") leaves each word known, so the pair is mended as one.
+        self.pairs = sorted(
+            {
+                name.lower()
+                for f in kb.frameworks.values()
+                for name in (f.name, *f.aliases)
+                if len(name.split()) == 2 and len(name) >= 2 * self.min_length
+            }
+        )
 
     @classmethod
     def for_descriptions(
@@ -91,4 +105,20 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """`text` with its misspelt words mended (unchanged when none is)."""
-        return _WORD.sub(lambda m: self._mend(m.group(0)), text)
+        return self._mend_pairs(_WORD.sub(lambda m: self._mend(m.group(0)), text))
+
+    def _mend_pairs(self, text: str) -> str:
+        """`text` with a two-word framework name one typo away written right."""
+        words = list(_LETTERS.finditer(text))
+        out, at = [], 0
+        for first, second in itertools.pairwise(words):
+            if first.start() < at or text[first.end() : second.start()] != " ":
+                continue
+            pair = f"{first.group(0)} {second.group(0)}".lower()
+            if pair in self.pairs:
+                continue
+            best = process.extractOne(pair, self.pairs, scorer=OSA.distance, score_cutoff=1)
+            if best is not None and best[0][0] == pair[0]:
+                out += [text[at : first.start()], best[0]]
+                at = second.end()
+        return "".join([*out, text[at:]])

@@ -18,7 +18,7 @@ def straight(text: str) -> str:
 
 
 _QUESTION = re.compile(
-    r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|which|when|who|where|"
+    r"\?\s*$|^\s*(does|do|is|are|can|could|what|what's|whats|why|how|how's|hows|which|when|who|where|"
     r"should|will|would|tell me)\b",
     re.IGNORECASE,
 )

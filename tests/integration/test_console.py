@@ -71,3 +71,32 @@ def test_an_engine_failure_is_logged_apologised_for_and_the_answers_are_kept(
     ]
     # The answer before the failure is kept, and the one after it is added.
     assert len(state.slots) == 2, state
+
+
+@pytest.mark.model
+def test_chat_json_gives_one_object_per_user_line(engine: Engine) -> None:
+    import json
+
+    lines = io.StringIO(
+        "is django good for realtime chat?\n"
+        "and what about node?\n"
+        "/recommend three Python devs building a content-heavy site\n"
+        "why not fastapi?\n"
+    )
+    out = io.StringIO()
+    converse(engine, lines, out, prompt=False, as_json=True)
+    turns = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(turns) == 4
+    for turn in turns:
+        assert {"say", "resolved", "answer_line", "answer", "passages", "pick"} <= set(turn)
+    first, follow, pick, why = turns
+    assert first["resolved"] is None and first["passages"]
+    assert follow["resolved"] == "is Node.js good for realtime chat?"
+    assert follow["answer_line"].startswith("Yes")
+    assert follow["passages"][0]["id"] == "wins.node.io"
+    assert set(follow["passages"][0]) == {"id", "section", "text", "score"}
+    assert pick["pick"] == {"id": "django", "name": "Django"}
+    assert "Recommendation: Django" in pick["say"]
+    assert why["resolved"] == "why Django and not FastAPI?"
+    assert why["pick"] is None
+    assert "Where Django beat FastAPI" in why["answer"]
