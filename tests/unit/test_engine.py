@@ -31,6 +31,9 @@ class FakeRetriever:
         self.queries.append(query)
         return FakeResult(query, [])
 
+    def relevance(self, query, vector=None):
+        return {}
+
 
 class FakeAnswerer:
     """Answers every question with "answer to <question>"; compares as the real one does."""
@@ -227,3 +230,40 @@ def test_the_words_an_answer_came_from_go_when_the_answer_changes(engine: Engine
     )
     assert state.slots["team_language"] == "go" and "team_language" not in state.said
     assert state.said["workload"] == "content-heavy"
+
+
+@pytest.mark.parametrize(
+    "turn", [Turn(command="forget"), Turn(command="restart"), Turn(command="cancel")]
+)
+def test_forget_start_over_and_cancel_clear_the_subject(engine: Engine, turn: Turn) -> None:
+    from bot.replies import Subject
+
+    state = DialogueState(
+        mode="done",
+        last_pick="django",
+        slots={"team_language": "python"},
+        subject=Subject(frameworks=["django"], question="is django mature?", pick="django"),
+    )
+    after, _ = engine.handle(state, turn)
+    assert after.subject == Subject()
+
+
+def test_a_follow_up_question_after_a_pick_changes_no_answer(engine: Engine) -> None:
+    from bot.replies import Subject
+
+    slots = {"team_language": "python", "workload": "content", "team_size": "small"}
+    state = DialogueState(
+        mode="done",
+        last_pick="django",
+        slots=dict(slots),
+        subject=Subject(frameworks=["django"], pick="django", runner_up="fastapi", kind="pick"),
+    )
+    after, replies = engine.handle(state, Turn(text="compare it with node"))
+    assert after.slots == slots and after.last_pick == "django"
+    assert replies[0].kind == "comparison"
+    assert after.subject.pair == ["django", "node"]
+    after, replies = engine.handle(state, Turn(text="why not fastapi?"))
+    assert after.slots == slots
+    assert replies[0].answered is not None
+    assert replies[0].answered.kind == "why_not"
+    assert replies[0].answered.frameworks == ("django", "fastapi")
