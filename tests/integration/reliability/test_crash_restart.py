@@ -238,11 +238,12 @@ def plan(
     assert question is not None
     label, callback, _, _ = rng.choice(_buttons(question))
     if kind == "question":
-        # One that leaves the form where it is, so lost and double-applied answers show.
+        # One that leaves the form where it is, so lost and double-applied answers show (it
+        # changes only what the conversation is about, the subject a follow-up reads).
         for text in rng.sample(QUESTIONS, len(QUESTIONS)):
             turn = Turn(text=text)
             expected, _ = engine.handle(before, turn)
-            if expected == before:
+            if expected.model_copy(update={"subject": before.subject}) == before:
                 break
         else:
             raise AssertionError(f"every question moves the form at {before}")
