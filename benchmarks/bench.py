@@ -1,9 +1,9 @@
 """`python -m benchmarks` (`make bench`): speed as ratios against floors from the same run.
 
 Floors: the model alone (encode: the serving encoder, EMBEDDER's, and sentence-transformers on
-torch beside it), a process that only imports torch and loads the model (start-up, memory:
-the torch reference, as in earlier rounds, whichever encoder serves), and an echo bot on the
-same Bot API harness (end-to-end throughput).
+torch beside it, one thread each as `run` has them), a process that only imports torch and
+loads the model (start-up, memory: the torch reference, as in earlier rounds, whichever
+encoder serves), and an echo bot on the same Bot API harness (end-to-end throughput).
 """
 
 from __future__ import annotations
@@ -114,10 +114,14 @@ def bench_in_process(settings: Settings, results: Results, questions: list[str])
     from bot.replies import DialogueState, Turn
     from bot.wiring import build_engine
 
-    model = load_embedder(settings.embedder)
+    # One thread each, as `run` serves: two runtimes' pools of two threads in one process
+    # spin against each other (torch's encode went 26 -> 363 ms beside onnxruntime's), and
+    # on a busy 2-core machine a pool of two alone took 22 ms (onnx) and 472 ms (torch) a
+    # query against 8.6 and 13.8 ms with one thread.
+    model = load_embedder(settings.embedder, threads=1)
     model.encode(["warm up"])
     # sentence-transformers on torch, the reference and the encoder of earlier rounds.
-    reference = model if settings.embedder == "torch" else load_embedder("torch")
+    reference = model if settings.embedder == "torch" else load_embedder("torch", threads=1)
     reference.encode(["warm up"])
     engine = build_engine(settings)
     engine.handle(DialogueState(), Turn(text="warm up the engine"))
@@ -194,14 +198,15 @@ def wave_question(questions: list[str], chats: int, n: int, wave: int) -> str:
 def bench_model_ceiling(
     settings: Settings, results: Results, questions: list[str], chats: int
 ) -> None:
-    """The e2e run's questions through the model alone, in full batches of 16.
+    """The e2e run's questions through the model alone (one thread, as `run` has it), in full
+    batches of 16.
 
     Updates per second if the bot did nothing but that: the most any bot with this model
     could reach on the e2e mix, to read e2e_updates_per_s and echo_updates_per_s against.
     """
     from bot.embedding.loader import load_embedder
 
-    model = load_embedder(settings.embedder)
+    model = load_embedder(settings.embedder, threads=1)
     texts = [wave_question(questions, chats, n, w) for w in (1, 2) for n in range(0, chats, 2)]
     started = time.perf_counter()
     for start in range(0, len(texts), 16):
