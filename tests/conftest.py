@@ -1,4 +1,4 @@
-"""Shared fixtures: the real knowledge base and the real MiniLM model, loaded once a session."""
+"""Shared fixtures: the real knowledge base and the real MiniLM encoders, loaded once a session."""
 
 from __future__ import annotations
 
@@ -28,6 +28,24 @@ def kb():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from bot.embedding.minilm import load_embedder
+    """The encoder the bot serves with: EMBEDDER's (onnx unless set), as build_engine loads it."""
+    from bot.config import Settings
+    from bot.embedding.loader import load_embedder
 
-    return load_embedder()
+    return load_embedder(Settings(_env_file=None).embedder)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder():
+    """The int8 ONNX encoder on onnxruntime (the default), whatever EMBEDDER says."""
+    from bot.embedding.loader import load_embedder
+
+    return load_embedder("onnx")
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """sentence-transformers on torch: the reference the ONNX encoder is compared with."""
+    from bot.embedding.loader import load_embedder
+
+    return load_embedder("torch")

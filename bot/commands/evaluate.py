@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the answers, retrieval, advisor and routing reports; exit status 0."""
-    from bot.evaluation import advisor, answers, retrieval, routing
+    """Print the answers, retrieval, advisor, routing and encoders reports; exit status 0."""
+    from bot.evaluation import advisor, answers, encoders, retrieval, routing
     from bot.retrieval import Retriever
     from bot.wiring import build_engine
 
@@ -38,6 +38,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(routing.report(engine, settings.datasets_dir), flush=True)
     print()
     print(dialogue_report(engine, settings), flush=True)
+    print()
+    print(encoders.report(settings), flush=True)
     return 0
 
 

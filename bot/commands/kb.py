@@ -30,10 +30,10 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
         print(f"content hash: {kb.content_hash}")
         print("ok")
         return 0
-    from bot.embedding.minilm import load_embedder
+    from bot.embedding.loader import load_embedder
     from bot.retrieval.cache import cache_path, passage_vectors
 
-    embedder = load_embedder()
+    embedder = load_embedder(settings.embedder)
     _, cached = passage_vectors(kb, embedder, settings.data_dir / "index")
     path = cache_path(settings.data_dir / "index", embedder.name, kb.content_hash)
     state = "already up to date" if cached else "built"

@@ -58,11 +58,14 @@ def cmd_recommend(args: argparse.Namespace, settings: Settings) -> int:
         descriptions = [" ".join(args.text).strip()]
     if descriptions == [""] and not fixed:
         raise UserError("describe the team and project, e.g. 'three Python devs, content site'")
-    from bot.embedding.minilm import load_embedder, vocabulary
+    from bot.embedding.files import vocabulary
+    from bot.embedding.loader import load_embedder
     from bot.nlu.spelling import Speller
 
     mender = Speller.for_descriptions(kb, spec, vocabulary())
-    reader = DescriptionReader(spec, kb, load_embedder(), settings.data_dir / "index", mender)
+    reader = DescriptionReader(
+        spec, kb, load_embedder(settings.embedder), settings.data_dir / "index", mender
+    )
     advisor = Advisor(kb, spec)
     for n, text in enumerate(descriptions):
         extraction = reader.read(text)

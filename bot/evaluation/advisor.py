@@ -65,12 +65,12 @@ def _reader(settings: Settings, embedder: Embedder | None) -> tuple[DescriptionR
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_form(settings.intents_dir)
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
-    from bot.embedding.minilm import vocabulary
+    from bot.embedding.files import vocabulary
 
     if embedder is None:
-        from bot.embedding.minilm import load_embedder
+        from bot.embedding.loader import load_embedder
 
-        embedder = load_embedder()
+        embedder = load_embedder(settings.embedder)
     speller = Speller.for_descriptions(kb, spec, vocabulary())
     reader = DescriptionReader(spec, kb, _Memo(embedder), settings.data_dir / "index", speller)
     return reader, Advisor(kb, spec)
@@ -212,9 +212,9 @@ def evaluate_needs(
 def report(settings: Settings, embedder: Embedder | None = None) -> str:
     """The advisor section of `python -m bot eval` (dev and test), as printable text."""
     if embedder is None:
-        from bot.embedding.minilm import load_embedder
+        from bot.embedding.loader import load_embedder
 
-        embedder = load_embedder()
+        embedder = load_embedder(settings.embedder)
     lines = ["Advisor"]
     misses: list[str] = []
     for split in SPLITS:

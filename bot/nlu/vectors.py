@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,15 @@ def cached_vectors(
     one is encoded again, and a cache that cannot be written costs an encode per start.
     """
     if not texts:
-        return np.zeros((0, getattr(embedder, "dim", 384)), dtype=np.float32)
-    name = getattr(embedder, "name", "embedder")
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    # The encoder's name is part of the file name: vectors of another encoder (EMBEDDER=torch
+    # against onnx) are never read back, and switching re-encodes.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.name)
     path = cache_dir / f"{kind}-{name}-{content_hash}.npy" if cache_dir else None
     if path is not None and path.is_file():
         try:
             vectors = np.load(path)
-            if vectors.shape[0] == len(texts):
+            if vectors.shape == (len(texts), embedder.dim):
                 return np.asarray(vectors, dtype=np.float32)
         except (OSError, ValueError):
             log.warning("ignoring unreadable %s cache %s", kind, path)

@@ -379,16 +379,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     problem = storage_url_problem(settings.resolved_storage_url())
     if problem:  # fail fast, before spending seconds loading the model
         raise UserError(problem)
-    from bot.embedding.minilm import load_embedder
+    from bot.embedding.loader import load_embedder
     from bot.wiring import build_engine
 
     # The model loads in a thread while the bot starts polling: /start, buttons and the form
     # answer at once, and turns that need the model wait for it (in their worker thread).
-    # One torch thread, one core for the event loop: with two next to a busy loop, 200 chats
-    # got 240 updates/s against 320 with one (traced model; eager: 153 against 168).
-    model = load_embedder(background=True, torch_threads=1)
+    # One model thread, one core for the event loop: with two torch threads next to a busy
+    # loop, 200 chats got 240 updates/s against 320 with one (traced model; eager: 153
+    # against 168).
+    model = load_embedder(settings.embedder, background=True, threads=1)
     engine = build_engine(settings)
-    # torch, the model and aiogram's pydantic types are long-lived; a full collection walked
+    # The model and aiogram's pydantic types are long-lived; a full collection walked
     # them all (about 70 ms, measured, with the event loop stopped). Frozen, GC skips them.
     gc.collect()
     gc.freeze()

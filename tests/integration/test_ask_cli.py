@@ -19,7 +19,9 @@ CHECKOUT = str(Path(__file__).resolve().parents[2])
 pytestmark = pytest.mark.model
 
 
-def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], data_dir: Path, stdin: str | None = None, **extra: str
+) -> subprocess.CompletedProcess:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": CHECKOUT,
@@ -27,6 +29,7 @@ def run(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -87,6 +90,26 @@ def test_ask_plain_text_quotes_and_cites(data_dir):
     assert "— [wins.django.batteries]" in result.stdout
     assert "{" not in result.stdout  # not JSON, not scores
     assert len(result.stdout) <= 1300
+
+
+def test_embedder_torch_answers_alike_from_an_index_cache_of_its_own(data_dir, kb):
+    from bot.embedding.minilm import MiniLMEmbedder
+    from bot.embedding.onnx_minilm import OnnxMiniLMEmbedder
+
+    question = ["ask", "--json", "-k", "2", "is node bad for cpu heavy work"]
+    switch = data_dir / "switch"
+    switch.mkdir()
+    onnx = run(question, switch)
+    torch = run(question, switch, EMBEDDER="torch")
+    assert onnx.returncode == 0 and torch.returncode == 0, onnx.stderr + torch.stderr
+    onnx_ids = [p["id"] for p in check_contract(onnx.stdout)["passages"]]
+    assert onnx_ids == [p["id"] for p in check_contract(torch.stdout)["passages"]]
+    # Each encoder built its own index cache beside the other's, never reading it.
+    cached = {p.name for p in (switch / "index").glob(f"passages-*-{kb.content_hash}.npy")}
+    assert cached == {
+        f"passages-{name}-{kb.content_hash}.npy"
+        for name in (OnnxMiniLMEmbedder.name, MiniLMEmbedder.name)
+    }
 
 
 def test_kb_build_writes_the_index_cache(data_dir, monkeypatch, capsys, embedder):

@@ -26,7 +26,7 @@ def _cases() -> list[tuple[str, dict]]:
 
 @pytest.fixture(scope="session")
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
-    from bot.embedding.minilm import vocabulary
+    from bot.embedding.files import vocabulary
     from bot.nlu import DescriptionReader
     from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever

@@ -103,7 +103,7 @@ def test_the_eval_report_shows_every_method_on_both_splits(retriever, repo):
 def test_the_answers_hold_their_measured_figures(retriever, repo):
     """The whole answer path on the frozen test split: floors at what it measured."""
     from bot.dialogue.answer import Answerer
-    from bot.embedding.minilm import vocabulary
+    from bot.embedding.files import vocabulary
     from bot.evaluation import answers
     from bot.nlu.spelling import Speller
 

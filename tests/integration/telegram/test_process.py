@@ -88,3 +88,33 @@ async def test_a_token_of_another_shape_works_against_a_custom_bot_api_server(
     assert bot_api.bot_id == 7
     assert any(c.method == "sendMessage" and c.ok for c in bot_api.since(mark))
     processes_log_clean(process, token)
+
+
+async def test_the_serving_process_imports_neither_torch_nor_sentence_transformers(
+    bot_api: FakeBotAPI, tmp_path: object, processes: list[BotProcess]
+) -> None:
+    """EMBEDDER=onnx, the default: `python -m bot run` answers with the model loaded and never
+    imports torch. Every module the process imports, in any thread, is a line of its
+    PYTHONPROFILEIMPORTTIME (-X importtime) log: what reached sys.modules, in order."""
+    process = await start_polling(
+        bot_api,
+        f"sqlite:///{tmp_path}/s.sqlite3",
+        PYTHONPROFILEIMPORTTIME="1",
+        EMBEDDER="onnx",
+    )
+    processes.append(process)
+    mark = len(bot_api.calls)
+    await process.handled(await bot_api.send_text(CHAT, "/ask is django good for an admin panel?"))
+    description = "we're three python devs building a content site with live updates"
+    await process.handled(await bot_api.send_text(CHAT, f"/recommend {description}"))
+    texts = [plain(c.params["text"]) for c in bot_api.since(mark, "sendMessage")]
+    assert any("Built-in admin" in text for text in texts), texts
+    assert any("Recommendation" in text or "?" in text for text in texts[1:]), texts
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in process.lines
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"onnxruntime", "tokenizers", "bot.embedding.onnx_minilm"} <= imported
+    heavy = ("torch", "sentence_transformers", "transformers")
+    assert not sorted(m for m in imported if m.split(".")[0] in heavy)
