@@ -117,14 +117,29 @@ def _aliases(kb: KnowledgeBase) -> WordIndex[tuple[str, str]]:
     return index
 
 
+def _squeezed(name: str) -> str:
+    """`name` lower-cased without a bracketed qualifier or punctuation ("Echo (Go)": "echo")."""
+    return re.sub(r"[^a-z0-9#+]", "", re.sub(r"\(.*?\)", "", name.lower()))
+
+
+def _shown(name: str, alias: str, typed: str) -> str:
+    """How a decline names what the user typed: the catalogue's name when the alias is a form
+    of it ("postgres", "mongo", "koa.js"), else the user's own words. An entry groups its
+    neighbours ("pocketbase" under Appwrite, "valkey" under Redis): "is pocketbase production
+    ready?" was told "The article doesn't cover Appwrite"."""
+    short, full = _squeezed(alias), _squeezed(name)
+    return name if short in full or full in short else typed
+
+
 def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
-    """(start, end, technology name) of every uncovered technology's alias, by position."""
+    """(start, end, technology name) of every uncovered technology's alias, by position (the
+    name as `_shown` gives it)."""
     found: list[tuple[int, int, str]] = []
     for alias, name in _aliases(kb).candidates(words(text)):
         for m in _alias_pattern(alias).finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in found):
                 continue
-            found.append((m.start(), m.end(), name))
+            found.append((m.start(), m.end(), _shown(name, alias, m.group(0))))
     found.sort()
     return found
 
