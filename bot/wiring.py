@@ -14,7 +14,7 @@ def build_engine(settings: Settings) -> Engine:
     from bot.advisor import validate_rules
     from bot.dialogue import Engine
     from bot.embedding.batching import BatchingEmbedder
-    from bot.embedding.files import vocabulary
+    from bot.embedding.files import common_words, vocabulary
     from bot.embedding.loader import load_embedder
     from bot.form import load_form
     from bot.knowledge import load_knowledge
@@ -33,7 +33,7 @@ def build_engine(settings: Settings) -> Engine:
     retriever = build_retriever(kb, embedder, cache_dir)
     classifier = IntentClassifier(spec, embedder, cache_dir)
     words = vocabulary()
-    speller = Speller(kb, words)
+    speller = Speller(kb, words, common=common_words())
     # Descriptions are mended towards the form's words too ("kotiln, serverles").
     mender = Speller.for_descriptions(kb, spec, words)
     reader = DescriptionReader(spec, kb, embedder, cache_dir, mender)

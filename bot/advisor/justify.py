@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.advisor.scoring import CLOSE_CALL, Scorer, Scoring
+from bot.advisor.scoring import CLOSE_CALL, OPEN_TO_OTHER_LANGUAGES, Scorer, Scoring
 from bot.form import FormSpec
 from bot.knowledge import Framework, KnowledgeBase, Rule
 from bot.knowledge.mentions import mentioned_frameworks
@@ -49,7 +49,7 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One answer change that flips the pick."""
+    """One answer change that flips the pick (`slot` "needs": a need to state, `value` its id)."""
 
     slot: str
     value: str
@@ -227,7 +227,7 @@ class Advisor:
         words = {n.need: n.text for n in needs}
         edges: dict[str, list[Reason]] = {}
         for rule in scoring.fired:
-            if rule.effects.get(pick, 0) != rule.effects.get(other, 0):
+            if scoring.effect(rule, pick) != scoring.effect(rule, other):
                 quoted = self._quoted(rule, scoring, words)
                 reason = Reason(quoted or _sentence(rule.reason), rule.source)
                 if reason not in edges.setdefault(rule.criterion, []):
@@ -292,9 +292,11 @@ class Advisor:
     ) -> list[Reason]:
         fired = scoring.fired
         # The user's own words first: a need they stated is the reason they will recognise.
+        # A rule is a reason for the pick when it gave the pick points (a need the team's
+        # language bound gives none to other languages' frameworks).
         ranked = sorted(
-            (r for r in fired if r.effects.get(pick, 0) > 0 and not self._elsewhere(r, pick)),
-            key=lambda r: (self._quoted(r, scoring, words) is None, -r.effects[pick]),
+            (r for r in fired if scoring.effect(r, pick) > 0 and not self._elsewhere(r, pick)),
+            key=lambda r: (self._quoted(r, scoring, words) is None, -scoring.effect(r, pick)),
         )
         reasons: list[Reason] = []
         for rule in ranked:
@@ -391,6 +393,16 @@ class Advisor:
                 change = Change(slot.name, option.value, scoring.pick, f"{option.change}: {name}")
                 # Changing a given answer is the clearer counterfactual than filling a gap.
                 found.append((-(lead + (1 if slot.name in slots else 0)), order, change))
+        if self.scorer.binding(slots, needs) is not None:
+            # A need the team's language held back: what the article says past it ("java
+            # team, we want the api to respond fast": "if you were open to another language:
+            # Go"), first, as the answer the user can change most easily.
+            scoring = self.scorer.score(slots, [*needs, OPEN_TO_OTHER_LANGUAGES], excluded)
+            if scoring.pick != pick:
+                name = self.kb.frameworks[scoring.pick].name
+                text = f"if you were open to another language: {name}"
+                change = Change("needs", OPEN_TO_OTHER_LANGUAGES, scoring.pick, text)
+                found.append((float("-inf"), -1, change))
         found.sort(key=lambda item: (item[0], item[1]))
         seen: set[str] = set()
         out = []

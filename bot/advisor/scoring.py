@@ -35,11 +35,17 @@ class Scoring:
     ranking: tuple[str, ...]  # best first, without the frameworks ruled out
     by_need: dict[str, str] = field(default_factory=dict)  # rule id -> need id
     excluded: frozenset[str] = frozenset()
+    # rule id -> the points it gave, where they differ from its effects (see Scorer.score).
+    points: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def pick(self) -> str:
         """The best framework id (ties go to the earlier framework in frameworks.yaml)."""
         return self.ranking[0]
+
+    def effect(self, rule: Rule, fid: str) -> float:
+        """The points `rule` gave framework `fid` in this scoring."""
+        return self.points.get(rule.id, rule.effects).get(fid, 0.0)
 
 
 # Form states Scorer.status remembers (least recently used out first; a few hundred bytes each).
@@ -96,6 +102,9 @@ def validate_rules(kb: KnowledgeBase, spec: FormSpec, rules_path: Path) -> None:
 PICKS_CACHE_SIZE = 64
 LANGUAGE_SLOT = "team_language"
 TEAM_SKILLS = "team skills"
+# The need of knowledge/needs.yaml that says the team would leave its language ("we're open
+# to switching languages"): only then may a need read from the words outweigh team skills.
+OPEN_TO_OTHER_LANGUAGES = "other-language"
 
 
 class Scorer:
@@ -103,6 +112,14 @@ class Scorer:
 
     A rule fires when the slots satisfy its `when`, or when one of its needs was stated.
     Frameworks ruled out (by name, or by ruling out their language) are never picked.
+
+    A need read from the user's words never outweighs the team's language ("pick by team
+    skills ... not by benchmark snippets", bottom-line.pick): with a language given and no
+    word of openness (OPEN_TO_OTHER_LANGUAGES), a rule only a need fired moves the frameworks
+    written in that language, and a drop it gives them all alike is left out (CPU-heavy work
+    lowers every Node framework: for a JavaScript team it says nothing about which). "Java
+    team, we want the api to respond fast" read as raw throughput gave Go 11 points to Spring
+    Boot's 10. The slots stated in full still decide the article's two exceptions.
     """
 
     def __init__(self, kb: KnowledgeBase, spec: FormSpec) -> None:
@@ -150,6 +167,38 @@ class Scorer:
         self._totals = totals
         # np.argmax keeps the first of equal scores: ties go to frameworks.yaml order.
         self._picks: np.ndarray = np.argmax(totals, axis=1)
+        # Each rule's points when only a need fired it, per team language (see the docstring),
+        # and the forms of each language.
+        self._within: list[dict[str, np.ndarray]] = []
+        for points in self._rule_points:
+            self._within.append(
+                {value: self._restricted(points, value) for value in self.written_in}
+            )
+        self._language_rows: dict[str, np.ndarray] = {}
+        if LANGUAGE_SLOT in self._slot_names:
+            j = self._slot_names.index(LANGUAGE_SLOT)
+            for value in self.written_in:
+                if value in self._choices[j]:
+                    rows = self._forms[:, j] == self._choices[j].index(value)
+                    self._language_rows[value] = rows
+
+    def _restricted(self, points: np.ndarray, language: str) -> np.ndarray:
+        """`points` on the frameworks written in `language` only, less a drop they all share."""
+        columns = [self.framework_ids.index(f) for f in self.written_in[language]]
+        out = np.zeros_like(points)
+        out[columns] = points[columns]
+        top = float(out[columns].max())
+        if top < 0:
+            out[columns] -= top
+        return out
+
+    def binding(self, slots: Mapping[str, str], needs: Collection[str]) -> str | None:
+        """The team language a need cannot outweigh: the one given, unless the user said they
+        are open to another (None: no language given, or open, or mixed)."""
+        language = slots.get(LANGUAGE_SLOT)
+        if language not in self.written_in or OPEN_TO_OTHER_LANGUAGES in needs:
+            return None
+        return language
 
     def excluded(
         self, negated: Mapping[str, Collection[str]] | None = None, names: Collection[str] = ()
@@ -174,7 +223,9 @@ class Scorer:
         by_criterion: dict[str, dict[str, float]] = {}
         fired = []
         by_need: dict[str, str] = {}
-        for rule in self.kb.rules:
+        given: dict[str, dict[str, float]] = {}
+        language = self.binding(slots, needs)
+        for k, rule in enumerate(self.kb.rules):
             by_slots = bool(rule.when) and all(
                 slots.get(name) in values for name, values in rule.when.items()
             )
@@ -184,8 +235,14 @@ class Scorer:
             fired.append(rule)
             if need is not None:
                 by_need[rule.id] = need
+            effects = rule.effects
+            if not by_slots and language is not None:
+                within = zip(self.framework_ids, self._within[k][language], strict=True)
+                effects = {f: float(p) for f, p in within if p}
+                if effects != rule.effects:
+                    given[rule.id] = effects
             row = by_criterion.setdefault(rule.criterion, dict.fromkeys(self.framework_ids, 0.0))
-            for fid, points in rule.effects.items():
+            for fid, points in effects.items():
                 totals[fid] += points
                 row[fid] += points
         order = {fid: n for n, fid in enumerate(self.framework_ids)}
@@ -195,7 +252,7 @@ class Scorer:
         ranking = tuple(
             sorted((f for f in totals if f not in out), key=lambda f: (-totals[f], order[f]))
         )
-        return Scoring(totals, by_criterion, tuple(fired), ranking, by_need, out)
+        return Scoring(totals, by_criterion, tuple(fired), ranking, by_need, out, given)
 
     def _form_picks(self, needs: frozenset[str], excluded: frozenset[str]) -> np.ndarray:
         """The pick (column index) of every form, given the stated needs and exclusions."""
@@ -205,11 +262,19 @@ class Scorer:
         cached: np.ndarray | None = self._picks_cache.get(key)
         if cached is None:
             totals = self._totals.copy()
-            for rule, mask, points in zip(
-                self.kb.rules, self._rule_masks, self._rule_points, strict=True
+            open_to_others = OPEN_TO_OTHER_LANGUAGES in needs
+            for n, (rule, mask, points) in enumerate(
+                zip(self.kb.rules, self._rule_masks, self._rule_points, strict=True)
             ):
-                if needs.intersection(rule.needs):
-                    totals[~mask] += points  # fired by the need where the slots did not
+                if not needs.intersection(rule.needs):
+                    continue
+                # Fired by the need where the slots did not; within the team's language.
+                bound = np.zeros(len(self._forms), dtype=bool)
+                if not open_to_others:
+                    for value, rows in self._language_rows.items():
+                        totals[~mask & rows] += self._within[n][value]
+                        bound |= rows
+                totals[~mask & ~bound] += points
             for fid in excluded:
                 totals[:, self.framework_ids.index(fid)] = -np.inf
             cached = self._picks_cache[key] = np.argmax(totals, axis=1)

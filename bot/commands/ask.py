@@ -30,7 +30,7 @@ def _questions(args: argparse.Namespace) -> Iterator[str]:
 
 def _answerer(settings: Settings) -> Answerer:
     from bot.dialogue.answer import Answerer
-    from bot.embedding.files import vocabulary
+    from bot.embedding.files import common_words, vocabulary
     from bot.embedding.loader import load_embedder
     from bot.knowledge import load_knowledge
     from bot.nlu.spelling import Speller
@@ -38,7 +38,7 @@ def _answerer(settings: Settings) -> Answerer:
 
     kb = load_knowledge(settings.knowledge_dir)
     retriever = build_retriever(kb, load_embedder(settings.embedder), settings.data_dir / "index")
-    return Answerer(kb, retriever, Speller(kb, vocabulary()))
+    return Answerer(kb, retriever, Speller(kb, vocabulary(), common=common_words()))
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -15,10 +15,12 @@ from bot.knowledge import KnowledgeBase, Passage
 from bot.knowledge.mentions import (
     compared_pair,
     mentioned_frameworks,
+    mentioned_uncovered,
     uncovered_subjects,
     weighed_against,
     without_frameworks,
 )
+from bot.nlu.names import unknown_technologies
 from bot.replies import Answered, AnswerKind, Citation, Option, Part, Reply, Shown
 from bot.retrieval.retriever import RetrievalResult
 
@@ -484,17 +486,27 @@ class Answerer:
                 said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
         return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
 
-    def _asks_about_uncovered(self, text: str) -> bool:
-        """Whether `text` asks about uncovered technologies, no covered framework beside them."""
-        return bool(uncovered_subjects(text, self.kb)) and not weighed_against(text, self.kb)
+    def _unknown(self, text: str) -> list[tuple[int, int, str]]:
+        """Technologies `text` asks about that no catalogue names ("is bun stable enough for
+        production apis?"): bot.nlu.names, with the speller's dictionary (none without one)."""
+        return [] if self.speller is None else unknown_technologies(text, self.kb, self.speller)
+
+    def _asks_about_uncovered(self, text: str, unknown: list[tuple[int, int, str]]) -> bool:
+        """Whether `text` asks about uncovered technologies (the catalogue's or `unknown`), no
+        covered framework set against them."""
+        others = [(start, end) for start, end, _ in unknown]
+        asks = bool(uncovered_subjects(text, self.kb)) or bool(unknown)
+        return asks and not weighed_against(text, self.kb, others)
 
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
         if not mentioned_frameworks(text, self.kb, languages=True):
             return []
-        if not (_asks_beyond(text) or self._asks_about_uncovered(text)):
+        unknown = self._unknown(text)
+        if not (_asks_beyond(text) or self._asks_about_uncovered(text, unknown)):
             return []
-        return [without_frameworks(text, self.kb, uncovered=True)]
+        others = [(start, end) for start, end, _ in unknown]
+        return [without_frameworks(text, self.kb, uncovered=True, others=others)]
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
@@ -506,6 +518,16 @@ class Answerer:
         pair = compared_pair(text, self.kb)
         if pair is not None:
             return replace(self.comparison(*pair, question=text, vector=vector), question=question)
+        unknown = self._unknown(text)
+        if unknown and not mentioned_frameworks(text, self.kb, languages=True):
+            # "is vapor ready for production?": the catalogue lacks Vapor, and the article
+            # ("all three are production-grade") says nothing of it.
+            named = sorted(
+                [(a, n) for a, _, n in unknown]
+                + [(span[0], n) for n, span in mentioned_uncovered(text, self.kb)]
+            )
+            names = tuple(dict.fromkeys(n for _, n in named))
+            return Answer(question, decline_uncovered(names), "decline", False)
         result: RetrievalResult = self.retriever.search(text, k=k, vector=vector)
         if not result.in_scope or not result.hits:
             if result.frameworks:
@@ -514,17 +536,25 @@ class Answerer:
             if result.uncovered:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
-        if result.frameworks and (_asks_beyond(text) or self._asks_about_uncovered(text)):
+        uncovered = tuple(dict.fromkeys([*result.uncovered, *(n for _, _, n in unknown)]))
+        asks_uncovered = self._asks_about_uncovered(text, unknown)
+        if result.frameworks and (_asks_beyond(text) or asks_uncovered):
             # What is left once the names of technologies are cut out is what the question asks:
             # "does prisma play nicely with nestjs" asks "does play nicely with".
-            rest = self.retriever.search(without_frameworks(text, self.kb, uncovered=True), k=1)
+            others = [(start, end) for start, end, _ in unknown]
+            rest = self.retriever.search(
+                without_frameworks(text, self.kb, uncovered=True, others=others), k=1
+            )
             if not rest.topical:
                 how_to = _asks_how(text)
-                reply = decline_how_to(self.kb, result.frameworks, result.uncovered, how_to)
+                reply = decline_how_to(self.kb, result.frameworks, uncovered, how_to)
                 return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
-        if result.topical and not _asks_back(reply):
+        if result.topical and not _asks_back(reply) and not asks_uncovered:
+            # A line asserts about what the question asks: not about a covered framework when
+            # the question asks about an uncovered technology beside it ("is salvo mature
+            # enough for a rust api?" is no question about Rust).
             line = answer_line(text, _line_passage(result, self.kb), self.kb, result.frameworks)
         elif not result.topical:
             names = tuple(self.kb.frameworks[f].name for f in result.frameworks)
@@ -533,10 +563,8 @@ class Answerer:
                 f"Here is what it says about {_names(names)}:"
             )
         notes = []
-        if result.uncovered:
-            notes.append(
-                f"The article doesn't cover {_names(result.uncovered)}: this answers the rest."
-            )
+        if uncovered:
+            notes.append(f"The article doesn't cover {_names(uncovered)}: this answers the rest.")
         if line or notes:
             lead = tuple(Part("paragraph", t) for t in (line, *notes) if t)
             reply = Reply(reply.kind, lead + reply.parts, reply.options, reply.scores)

@@ -64,11 +64,28 @@ def checked(path: Path, sha256: str) -> Path:
     return path
 
 
+def _whole_words() -> list[str]:
+    """The whole words of the model's WordPiece list (vocab.txt), in its order."""
+    words = (torch_model_dir() / "vocab.txt").read_text(encoding="utf-8").split()
+    return [w for w in words if w.isalpha() and not w.startswith("##")]
+
+
 def vocabulary() -> frozenset[str]:
     """The model's whole-word vocabulary (its WordPiece list): English words it knows.
 
     Read from the package's vocab.txt without loading a model; the speller uses it to tell a
     typo from a word.
     """
-    words = (torch_model_dir() / "vocab.txt").read_text(encoding="utf-8").split()
-    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+    return frozenset(_whole_words())
+
+
+# The WordPiece list orders its words by how often they occur in the model's training text:
+# its first 5,000 whole words are everyday English ("time", "cost", "community", "security"),
+# while "vapor", "encore" and "bun" sit past 15,000.
+COMMON_WORDS = 5000
+
+
+def common_words(count: int = COMMON_WORDS) -> frozenset[str]:
+    """The `count` most frequent whole words of the model's vocabulary: everyday English, which
+    a question's subject rarely is when it names a product ("is bun stable?")."""
+    return frozenset(_whole_words()[:count])

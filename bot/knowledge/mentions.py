@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from bot.knowledge.models import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
@@ -70,12 +71,16 @@ def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) 
     return out
 
 
-def without_frameworks(text: str, kb: KnowledgeBase, uncovered: bool = False) -> str:
+def without_frameworks(
+    text: str, kb: KnowledgeBase, uncovered: bool = False, others: Sequence[tuple[int, int]] = ()
+) -> str:
     """`text` with every framework and language name cut out ("CORS in Django" -> "CORS in"),
-    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with")."""
+    and with `uncovered` every uncovered technology's too ("prisma with nestjs" -> "with"), and
+    the `others` spans (technologies no catalogue names)."""
     spans = [(start, end) for start, end, _ in framework_spans(text, kb, languages=True)]
     if uncovered:
-        spans = sorted(spans + [(start, end) for start, end, _ in _uncovered_spans(text, kb)])
+        spans += [(start, end) for start, end, _ in _uncovered_spans(text, kb)]
+    spans = sorted([*spans, *others])
     kept, at = [], 0
     for start, end in spans:
         if start < at:
@@ -117,14 +122,29 @@ def _aliases(kb: KnowledgeBase) -> WordIndex[tuple[str, str]]:
     return index
 
 
+def _squeezed(name: str) -> str:
+    """`name` lower-cased without a bracketed qualifier or punctuation ("Echo (Go)": "echo")."""
+    return re.sub(r"[^a-z0-9#+]", "", re.sub(r"\(.*?\)", "", name.lower()))
+
+
+def _shown(name: str, alias: str, typed: str) -> str:
+    """How a decline names what the user typed: the catalogue's name when the alias is a form
+    of it ("postgres", "mongo", "koa.js"), else the user's own words. An entry groups its
+    neighbours ("pocketbase" under Appwrite, "valkey" under Redis): "is pocketbase production
+    ready?" was told "The article doesn't cover Appwrite"."""
+    short, full = _squeezed(alias), _squeezed(name)
+    return name if short in full or full in short else typed
+
+
 def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
-    """(start, end, technology name) of every uncovered technology's alias, by position."""
+    """(start, end, technology name) of every uncovered technology's alias, by position (the
+    name as `_shown` gives it)."""
     found: list[tuple[int, int, str]] = []
     for alias, name in _aliases(kb).candidates(words(text)):
         for m in _alias_pattern(alias).finditer(text):
             if any(m.start() < end and start < m.end() for start, end, _ in found):
                 continue
-            found.append((m.start(), m.end(), name))
+            found.append((m.start(), m.end(), _shown(name, alias, m.group(0))))
     found.sort()
     return found
 
@@ -175,10 +195,12 @@ _ALTERNATIVE = re.compile(
 )
 
 
-def weighed_against(text: str, kb: KnowledgeBase) -> bool:
-    """Whether `text` sets a covered framework and an uncovered technology side by side."""
+def weighed_against(text: str, kb: KnowledgeBase, others: Sequence[tuple[int, int]] = ()) -> bool:
+    """Whether `text` sets a covered framework and an uncovered technology side by side (one
+    of the catalogue's, or at one of the `others` spans)."""
     covered = framework_spans(text, kb, languages=True)
-    for start, end, _ in _uncovered_spans(text, kb):
+    uncovered = [(start, end) for start, end, _ in _uncovered_spans(text, kb)]
+    for start, end in [*uncovered, *others]:
         for other_start, other_end, _ in covered:
             between = text[end:other_start] if end <= other_start else text[other_end:start]
             if _ALTERNATIVE.match(between):

@@ -62,13 +62,17 @@ class Speller:
         dictionary: Iterable[str],
         extra: Iterable[str] = (),
         min_length: int = MIN_LENGTH,
+        common: Iterable[str] = (),
     ) -> None:
         """`extra`: more words to mend towards (the form's, see `form_words`); words shorter
-        than `min_length` are left as typed."""
+        than `min_length` are left as typed. `common`: the everyday words of the dictionary
+        (`bot.embedding.files.common_words`), kept with it for telling a name from a word."""
         extra = {w.lower() for w in extra}
         self.min_length = min_length
+        self.dictionary = frozenset(dictionary)
+        self.common = frozenset(common)
         self.targets = sorted(w for w in knowledge_words(kb) | extra if len(w) >= min_length)
-        self.known = frozenset(dictionary) | frozenset(self.targets) | frozenset(extra)
+        self.known = self.dictionary | frozenset(self.targets) | frozenset(extra)
         self._cache: dict[str, str] = {}
         # Two-word framework names ("spring boot"): a typo in one of two English words
         # ("sprint boot") leaves each word known, so the pair is mended as one.

@@ -26,7 +26,7 @@ def _cases() -> list[tuple[str, dict]]:
 
 @pytest.fixture(scope="session")
 def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
-    from bot.embedding.files import vocabulary
+    from bot.embedding.files import common_words, vocabulary
     from bot.nlu import DescriptionReader
     from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
@@ -35,7 +35,7 @@ def engine(kb, embedder, repo, tmp_path_factory) -> Engine:
     cache = tmp_path_factory.mktemp("index")
     retriever = build_retriever(kb, embedder, cache)
     classifier = IntentClassifier(spec, embedder, cache)
-    speller = Speller(kb, vocabulary())
+    speller = Speller(kb, vocabulary(), common=common_words())
     mender = Speller.for_descriptions(kb, spec, vocabulary())
     reader = DescriptionReader(spec, kb, embedder, cache, mender)
     return Engine(kb, spec, embedder, retriever, classifier, speller=speller, reader=reader)
