@@ -162,9 +162,7 @@ async def serve_webhook(
         webhook_port=port,
         **overrides,
     )
-    storage, isolation = create_storage(
-        settings.resolved_storage_url(), settings.conversation_ttl
-    )
+    storage, isolation = create_storage(settings.resolved_storage_url(), settings.conversation_ttl)
     dp = create_dispatcher(settings, engine, storage, isolation)
     runner, _ = await start_webhook(create_bot(settings), dp, settings)
     return runner, f"http://127.0.0.1:{port}"
