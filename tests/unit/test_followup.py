@@ -33,27 +33,85 @@ AFTER_PAIR = Subject(
     ("text", "subject", "expected"),
     [
         # ellipsis: the framework swapped into the last question
-        ("and what about node?", AFTER_DJANGO, Resolution("ask", "is Node.js good for realtime chat?", ("node",))),
-        ("same for spring boot?", AFTER_DJANGO, Resolution("ask", "is Spring Boot good for realtime chat?", ("spring-boot",))),
-        ("node?", AFTER_DJANGO, Resolution("ask", "is Node.js good for realtime chat?", ("node",))),
+        (
+            "and what about node?",
+            AFTER_DJANGO,
+            Resolution("ask", "is Node.js good for realtime chat?", ("node",)),
+        ),
+        (
+            "same for spring boot?",
+            AFTER_DJANGO,
+            Resolution("ask", "is Spring Boot good for realtime chat?", ("spring-boot",)),
+        ),
+        (
+            "node?",
+            AFTER_DJANGO,
+            Resolution("ask", "is Node.js good for realtime chat?", ("node",)),
+        ),
         # ellipsis: a new aspect for the carried framework
-        ("and for hiring?", AFTER_DJANGO, Resolution("ask", "is django good for hiring?", ("django",))),
+        (
+            "and for hiring?",
+            AFTER_DJANGO,
+            Resolution("ask", "is django good for hiring?", ("django",)),
+        ),
         ("and auth too?", AFTER_DJANGO, Resolution("ask", "auth for Django?", ("django",))),
         ("ok so is it mature", AFTER_DJANGO, Resolution("ask", "is Django mature", ("django",))),
         # pronouns
-        ("is it hard to hire for?", AFTER_PICK, Resolution("ask", "is Django hard to hire for?", ("django",))),
-        ("what are its weaknesses?", AFTER_DJANGO, Resolution("ask", "what are Django's weaknesses?", ("django",))),
-        ("are they mature?", AFTER_PAIR, Resolution("ask", "are Node.js and Django mature?", ("node", "django"))),
+        (
+            "is it hard to hire for?",
+            AFTER_PICK,
+            Resolution("ask", "is Django hard to hire for?", ("django",)),
+        ),
+        (
+            "what are its weaknesses?",
+            AFTER_DJANGO,
+            Resolution("ask", "what are Django's weaknesses?", ("django",)),
+        ),
+        (
+            "are they mature?",
+            AFTER_PAIR,
+            Resolution("ask", "are Node.js and Django mature?", ("node", "django")),
+        ),
         # a carried comparison
-        ("compare it with node", AFTER_PICK, Resolution("compare", "compare Django with node", ("django", "node"))),
-        ("is node as mature?", AFTER_DJANGO, Resolution("compare", "is django good for realtime chat? is node as mature?", ("django", "node"))),
-        ("which of the two is easier to hire for?", AFTER_PAIR, Resolution("compare", "which of Node.js and Django is easier to hire for?", ("node", "django"))),
+        (
+            "compare it with node",
+            AFTER_PICK,
+            Resolution("compare", "compare Django with node", ("django", "node")),
+        ),
+        (
+            "is node as mature?",
+            AFTER_DJANGO,
+            Resolution(
+                "compare",
+                "is django good for realtime chat? is node as mature?",
+                ("django", "node"),
+            ),
+        ),
+        (
+            "which of the two is easier to hire for?",
+            AFTER_PAIR,
+            Resolution(
+                "compare", "which of Node.js and Django is easier to hire for?", ("node", "django")
+            ),
+        ),
         # questions about the pick
-        ("why not fastapi?", AFTER_PICK, Resolution("why_not", "why Django and not FastAPI?", ("django", "fastapi"))),
-        ("why django and not spring boot?", AFTER_PICK, Resolution("why_not", "why Django and not Spring Boot?", ("django", "spring-boot"))),
-        ("what about nestjs?", AFTER_PICK, Resolution("why_not", "why Django and not NestJS?", ("django", "nestjs"))),
+        (
+            "why not fastapi?",
+            AFTER_PICK,
+            Resolution("why_not", "why Django and not FastAPI?", ("django", "fastapi")),
+        ),
+        (
+            "why django and not spring boot?",
+            AFTER_PICK,
+            Resolution("why_not", "why Django and not Spring Boot?", ("django", "spring-boot")),
+        ),
+        (
+            "what about nestjs?",
+            AFTER_PICK,
+            Resolution("why_not", "why Django and not NestJS?", ("django", "nestjs")),
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_follow_up_becomes_the_standalone_question_it_stands_for(
     resolver: Resolver, text: str, subject: Subject, expected: Resolution
 ) -> None:
