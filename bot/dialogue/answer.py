@@ -20,12 +20,12 @@ from bot.knowledge.mentions import (
     without_frameworks,
 )
 from bot.replies import Answered, AnswerKind, Citation, Option, Part, Reply, Shown
+from bot.retrieval.port import Retriever
 from bot.retrieval.retriever import RetrievalResult
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.dialogue.engine import Retriever
     from bot.nlu.spelling import Speller
 
 # A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.
@@ -142,7 +142,7 @@ def decline_how_to(
     for fid in frameworks:
         sources.setdefault(kb.frameworks[fid].source, kb.frameworks[fid].name)
     offers = [
-        (Option(_shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
+        (Option(shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
         for source, name in sources.items()
     ][:MAX_FRAMEWORK_OPTIONS]
     menu = (
@@ -166,7 +166,8 @@ def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
     return a == b or a in kb.ancestors(b) or b in kb.ancestors(a)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word and ended with "…" when longer than `limit`."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -200,17 +201,18 @@ def option_label(kb: KnowledgeBase, passage: Passage) -> str:
             text = f"{name}: {text}"
     elif passage.kind == "row":
         text = f"{passage.section[-1]}: all three"
-    return _shorten(text, MAX_LABEL)
+    return shorten(text, MAX_LABEL)
 
 
-def _flat(passage: Passage) -> str:
+def flat(passage: Passage) -> str:
     """A section's lines ("- a", "- b") as one line: a quote in a chat reads better so."""
     if passage.kind != "section":
         return passage.text
     return "; ".join(line.lstrip("- ").strip() for line in passage.text.splitlines())
 
 
-def _quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
+def quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
+    """A quote part of `text` (from `passage`), cited with its section and source."""
     citation = Citation(passage.id, passage.section_label, kb.source_title(passage.id))
     return Part("quote", text, citation)
 
@@ -229,7 +231,7 @@ def _decline(kb: KnowledgeBase) -> Reply:
     )
 
 
-def _distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
+def distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
     """Passages in order, dropping any that contains or is part of one already kept."""
     kept: list[Passage] = []
     for passage in passages:
@@ -262,7 +264,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
     if not result.in_scope or not result.hits:
         return _decline(kb)
     if result.close_call:
-        candidates = _distinct(kb, [hit.passage for hit in result.hits])
+        candidates = distinct(kb, [hit.passage for hit in result.hits])
         if len({family_of(kb, p) for p in candidates}) > 1:
             return Reply(
                 kind="answer",
@@ -272,7 +274,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
                 ),
             )
     best = result.hits[0].score
-    chosen = _distinct(kb, [hit.passage for hit in result.hits if hit.score >= best - QUOTE_BAND])[
+    chosen = distinct(kb, [hit.passage for hit in result.hits if hit.score >= best - QUOTE_BAND])[
         :MAX_QUOTES
     ]
     return _quotes(kb, chosen)
@@ -295,9 +297,9 @@ def _quotes(kb: KnowledgeBase, passages: list[Passage]) -> Reply:
             # Renderers print each citation under its quote: it counts against the budget.
             cost = len(passage.id) + len(passage.section_label) + 10
             room = max(budget - cost, 40)
-            text = _flat(passage)
-            text = _shorten(text, room) if len(text) > room else text
-            parts.append(_quote(kb, passage, text))
+            text = flat(passage)
+            text = shorten(text, room) if len(text) > room else text
+            parts.append(quote(kb, passage, text))
             budget -= len(text) + cost
     return Reply(kind="answer", parts=tuple(parts))
 
@@ -465,7 +467,7 @@ class Answerer:
 
     def _row_line(self, passage: Passage, first: str, second: str) -> str | None:
         """'On hiring, the article's table says Django: Large; Spring Boot: Large in ...'."""
-        from bot.dialogue.messages import _column
+        from bot.dialogue.messages import column
 
         row = next(
             (
@@ -479,9 +481,9 @@ class Answerer:
             return None
         said = []
         for fid in (first, second):
-            column = _column(self.kb, fid)
-            if column:
-                said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
+            cell = column(self.kb, fid)
+            if cell:
+                said.append(f"{self.kb.frameworks[fid].name}: {row.cells[cell]}")
         return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
 
     def _asks_about_uncovered(self, text: str) -> bool:

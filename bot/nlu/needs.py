@@ -13,7 +13,6 @@ import hashlib
 import logging
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ import numpy as np
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
+from bot.nlu.matches import NeedMatch
 from bot.nlu.slots import Extraction, SlotExtractor
 from bot.nlu.spelling import Speller
 from bot.nlu.vectors import cached_vectors
@@ -86,16 +86,6 @@ _NEGATION = re.compile(
     r"\w+n['\u2019]t)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NeedMatch:
-    """A need the user stated: the need's id, their words, its passage, and the similarity."""
-
-    need: str
-    text: str
-    passage: str
-    score: float
 
 
 _STRIP = " ,;:.!?()\"'"

@@ -23,11 +23,10 @@ from cachetools import LRUCache
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
+from bot.nlu.matches import NeedMatch
 
 if TYPE_CHECKING:
     from collections.abc import Collection
-
-    from bot.nlu.needs import NeedMatch
 
 _NUMBER_WORDS = {
     "one": 1,

@@ -330,7 +330,7 @@ def test_clauses_split_questions_from_statements(text: str, asks: list, states: 
 def test_a_need_read_from_a_slot_values_words_is_no_second_fact() -> None:
     """Routing counts facts: a need read from the clause a slot value came from restates it."""
     from bot.nlu.interpret import _new_needs
-    from bot.nlu.needs import NeedMatch
+    from bot.nlu.matches import NeedMatch
     from bot.nlu.slots import Extraction, SlotMatch
 
     text = "blazing fast json endpoints, long-lived"
