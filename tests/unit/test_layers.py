@@ -1,9 +1,9 @@
 """The dependency arrows of bot/ point one way: an AST check of every import, nested ones too.
 
 adapters (telegram, console, commands, cli, wiring) -> dialogue -> retrieval, nlu, advisor
--> embedding, knowledge, form -> leaves (replies, errors, datafile, config, logs). render only
-needs replies. A pure package imports only what its row below allows: never aiogram, never an
-adapter, never a package at or above its own layer.
+-> embedding, knowledge, form -> text -> leaves (replies, errors, datafile, config, logs).
+render only needs replies. A pure package imports only what its row below allows: never
+aiogram, never an adapter, never a package at or above its own layer.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ LEAVES = frozenset({"replies", "errors", "datafile", "config", "logs"})
 # What each pure part of bot/ may import from bot/ (besides itself).
 ALLOWED: dict[str, frozenset[str]] = {
     **{leaf: frozenset() for leaf in LEAVES},
+    # The text layer: how every reader cuts and reads a message (its words: intents/text.yaml).
+    "text": LEAVES,
     "embedding": LEAVES,
-    "knowledge": LEAVES,
-    "form": LEAVES,
-    "retrieval": LEAVES | {"embedding", "knowledge", "form"},
-    "nlu": LEAVES | {"embedding", "knowledge", "form"},
-    "advisor": LEAVES | {"embedding", "knowledge", "form"},
-    "dialogue": LEAVES | {"embedding", "knowledge", "form", "retrieval", "nlu", "advisor"},
+    "knowledge": LEAVES | {"text"},
+    "form": LEAVES | {"text"},
+    "retrieval": LEAVES | {"text", "embedding", "knowledge", "form"},
+    "nlu": LEAVES | {"text", "embedding", "knowledge", "form"},
+    "advisor": LEAVES | {"text", "embedding", "knowledge", "form"},
+    "dialogue": LEAVES | {"text", "embedding", "knowledge", "form", "retrieval", "nlu", "advisor"},
     "render": frozenset({"replies"}),
     # The feedback log: storage for the adapters (telegram writes, commands/report reads),
     # below them both, so the report never loads aiogram.

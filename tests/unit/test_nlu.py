@@ -320,7 +320,7 @@ def test_a_family_of_people_speaks_through_its_past(
 )
 def test_clauses_split_questions_from_statements(text: str, asks: list, states: list) -> None:
     """Routing reads a message clause by clause: which ask, which state something."""
-    from bot.nlu.text import clauses as _clauses
+    from bot.text import clauses as _clauses
 
     questions, statements = _clauses(text)
     assert [c.strip(" ?") for _, c in questions] == [a.strip(" ?") for a in asks]
