@@ -19,11 +19,17 @@ def build_engine(settings: Settings) -> Engine:
     from bot.form import load_form
     from bot.knowledge import load_knowledge
     from bot.nlu import DescriptionReader, IntentClassifier
+    from bot.nlu.forms import form_words
     from bot.nlu.spelling import Speller
     from bot.retrieval import build_retriever
+    from bot.text import grammar
 
     kb = load_knowledge(settings.knowledge_dir)
     spec = load_form(settings.intents_dir)
+    # The text layer's words and the question forms' (intents/text.yaml, forms.yaml), read
+    # and validated now: a broken file stops the start, not the first message that needs it.
+    grammar()
+    form_words()
     validate_rules(kb, spec, settings.knowledge_dir / "rules.yaml")
     # Chats encode from worker threads; the batcher lets them share forward passes. Not
     # waited for here: encode() waits for the model, and `run` answers /start before it has

@@ -15,6 +15,7 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     """`kb check` validates and summarises knowledge/; `kb build` also writes the index cache."""
     from bot.form import load_form
     from bot.knowledge import load_knowledge
+    from bot.text import load_grammar
 
     kb = load_knowledge(settings.knowledge_dir)
     if args.kb_command == "check":
@@ -27,6 +28,8 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
         print(f"rules: {len(kb.rules)}")
         spec = load_form(settings.intents_dir)
         print(f"intents: {len(spec.intents)} intents, {len(spec.slots)} slots")
+        words = load_grammar(settings.intents_dir)
+        print(f"text layer: {len(words.negation.preceding.phrases)} negation triggers")
         print(f"content hash: {kb.content_hash}")
         print("ok")
         return 0

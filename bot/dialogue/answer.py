@@ -6,7 +6,6 @@ from `ask` alike; `Answer` carries the reply and what `ask --json` and `eval` re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,14 +19,16 @@ from bot.knowledge.mentions import (
     weighed_against,
     without_frameworks,
 )
+from bot.nlu.forms import read_form, says_more_than
 from bot.nlu.names import unknown_technologies
 from bot.replies import Answered, AnswerKind, Citation, Option, Part, Reply, Shown
+from bot.retrieval.port import Retriever
 from bot.retrieval.retriever import RetrievalResult
+from bot.text import grammar
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.dialogue.engine import Retriever
     from bot.nlu.spelling import Speller
 
 # A chat answer should fit a phone screen; Telegram's own limit (4096) is far above it.
@@ -68,50 +69,6 @@ def decline_uncovered(names: tuple[str, ...]) -> Reply:
     )
 
 
-# A request for steps: "how do I ...", "how to ...", "best way to ...", "explain how ...".
-# The article compares frameworks and says where each fits; it never tells how to do anything
-# with one, so such a request is answered only when what it asks, the framework's name cut
-# out, clears the scope bar by itself ("how do I get faster startup on the JVM than with
-# Spring Boot" does; "how do I configure CORS in Spring Boot" does not). On dev, 12 of 16
-# near-domain questions that name a covered framework have this form; of 235 in-scope ones, 3.
-_CHOOSING = r"(?!\s+(?:know|tell|decide|choose|pick|select|evaluate|judge|compare)\b)"
-HOW_TO = re.compile(
-    r"(?:\bhow\s+(?:do|can|could|should|would|shall|will)\s+(?:i|we|you|u|one)\b"
-    r"|\bhow\s+(?:i|we)\s+(?:can|could|should)\b"  # "how i can change ...": non-native order
-    r"|\bhow\s+to\b|\b(?:best|right|proper|correct|recommended)\s+way\s+to\b"
-    r"|\bexplain\s+how\b|\bsteps\s+to\b)" + _CHOOSING,
-    # "How do I know if FastAPI is right for us" asks for a choice, the article's subject.
-    re.IGNORECASE,
-)
-# A fault report: "... throws an exception", "... not working", "a 422 on post requests".
-# The article troubleshoots nothing either; the same scope bar on what is left keeps the
-# faults it does speak of ("try/catch doesn't catch the errors from my promises in Express").
-FAULT = re.compile(
-    r"\b(?:errors?|exceptions?|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|broken|bugs?"
-    r"|not\s+working|(?:does|do|is|are)n'?t\s+work(?:ing)?|won'?t\s+(?:start|run|work|build)"
-    r"|tim(?:es|ing)\s+out|already\s+in\s+use"
-    # An HTTP error status, but not "500 users": a status word or a verb that returns it.
-    r"|(?:returns?|returning|gives?(?:\s+me)?|throws?|status|code|http)\s+(?:an?\s+)?[45]\d\d"
-    r"|[45]\d\d\s+(?:errors?|status|response|unprocessable|not\s+found|bad\s+request))\b",
-    re.IGNORECASE,
-)
-# A request for a fact an opinion piece never states: a date ("when was ... released", "end of
-# life"), a price or pay, a version, a setting or its default value.
-# The same scope bar on what is left keeps the ones the article does speak of. "How many" and
-# "how much" are no such form: the article sizes hiring pools and footprints in words, and on
-# dev "how many folks actually know django" (hiring) would be declined.
-FACT = re.compile(
-    r"\bwhen\s+(?:was|were|did|will)\b|\bwhat\s+year\b|\brelease\s+date\b"
-    r"|\bend[\s-]+of[\s-]+life\b"
-    # Money, but not a cost in resources ("is spring boot worth the memory cost").
-    r"|\bhow\s+much\b[^?]*\bcosts?\b|\bcosts?\s+per\b|\b(?:price[sd]?|pricing|salary|salaries"
-    r"|earns?|paid)\b"
-    r"|\b(?:what|which)\s+(?:version|property|setting|flag|parameter|config\s+key)\b"
-    r"|\b(?:latest|current|newest)\s+(?:version|release)\b"
-    # A default value, but not a built-in ("django's default admin", "async by default").
-    r"|\bwhat(?:'s|\s+is|\s+are)\s+the\s+defaults?\b|\bdefault\s+values?\b",
-    re.IGNORECASE,
-)
 # Telegram shows a keyboard's rows one under another: three frameworks' buttons fit a phone.
 MAX_FRAMEWORK_OPTIONS = 3
 
@@ -144,7 +101,7 @@ def decline_how_to(
     for fid in frameworks:
         sources.setdefault(kb.frameworks[fid].source, kb.frameworks[fid].name)
     offers = [
-        (Option(_shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
+        (Option(shorten(f"What it says about {name}", MAX_LABEL), "passage", value=source),)
         for source, name in sources.items()
     ][:MAX_FRAMEWORK_OPTIONS]
     menu = (
@@ -154,21 +111,12 @@ def decline_how_to(
     return Reply(kind="answer", parts=(Part("paragraph", text),), options=(*offers, menu))
 
 
-def _asks_how(text: str) -> bool:
-    """Whether `text` asks for steps or a fix."""
-    return bool(HOW_TO.search(text) or FAULT.search(text))
-
-
-def _asks_beyond(text: str) -> bool:
-    """Whether `text` asks for steps, a fix or a fact: what the article never gives."""
-    return _asks_how(text) or bool(FACT.search(text))
-
-
 def _related(kb: KnowledgeBase, a: str, b: str) -> bool:
     return a == b or a in kb.ancestors(b) or b in kb.ancestors(a)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word and ended with "…" when longer than `limit`."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -202,17 +150,18 @@ def option_label(kb: KnowledgeBase, passage: Passage) -> str:
             text = f"{name}: {text}"
     elif passage.kind == "row":
         text = f"{passage.section[-1]}: all three"
-    return _shorten(text, MAX_LABEL)
+    return shorten(text, MAX_LABEL)
 
 
-def _flat(passage: Passage) -> str:
+def flat(passage: Passage) -> str:
     """A section's lines ("- a", "- b") as one line: a quote in a chat reads better so."""
     if passage.kind != "section":
         return passage.text
     return "; ".join(line.lstrip("- ").strip() for line in passage.text.splitlines())
 
 
-def _quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
+def quote(kb: KnowledgeBase, passage: Passage, text: str) -> Part:
+    """A quote part of `text` (from `passage`), cited with its section and source."""
     citation = Citation(passage.id, passage.section_label, kb.source_title(passage.id))
     return Part("quote", text, citation)
 
@@ -231,7 +180,7 @@ def _decline(kb: KnowledgeBase) -> Reply:
     )
 
 
-def _distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
+def distinct(kb: KnowledgeBase, passages: list[Passage]) -> list[Passage]:
     """Passages in order, dropping any that contains or is part of one already kept."""
     kept: list[Passage] = []
     for passage in passages:
@@ -264,7 +213,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
     if not result.in_scope or not result.hits:
         return _decline(kb)
     if result.close_call:
-        candidates = _distinct(kb, [hit.passage for hit in result.hits])
+        candidates = distinct(kb, [hit.passage for hit in result.hits])
         if len({family_of(kb, p) for p in candidates}) > 1:
             return Reply(
                 kind="answer",
@@ -274,7 +223,7 @@ def compose_answer(result: RetrievalResult, kb: KnowledgeBase) -> Reply:
                 ),
             )
     best = result.hits[0].score
-    chosen = _distinct(kb, [hit.passage for hit in result.hits if hit.score >= best - QUOTE_BAND])[
+    chosen = distinct(kb, [hit.passage for hit in result.hits if hit.score >= best - QUOTE_BAND])[
         :MAX_QUOTES
     ]
     return _quotes(kb, chosen)
@@ -297,9 +246,9 @@ def _quotes(kb: KnowledgeBase, passages: list[Passage]) -> Reply:
             # Renderers print each citation under its quote: it counts against the budget.
             cost = len(passage.id) + len(passage.section_label) + 10
             room = max(budget - cost, 40)
-            text = _flat(passage)
-            text = _shorten(text, room) if len(text) > room else text
-            parts.append(_quote(kb, passage, text))
+            text = flat(passage)
+            text = shorten(text, room) if len(text) > room else text
+            parts.append(quote(kb, passage, text))
             budget -= len(text) + cost
     return Reply(kind="answer", parts=tuple(parts))
 
@@ -314,11 +263,6 @@ def compose_passage(kb: KnowledgeBase, passage_id: str) -> Reply:
     return _quotes(kb, [kb.passage(passage_id)])
 
 
-_COMPARE_WORDS = frozenset({
-    "vs", "vs.", "versus", "or", "and", "compare", "comparison", "difference", "differences",
-    "between", "the", "a", "of", "at", "glance", "which", "is", "better", "what", "s",
-    "three", "all", "how", "do", "does", "they", "them", "against", "with",
-})  # fmt: skip
 # How far a table row must lead every other passage of a comparison to be read out first.
 # 0.04 on the fused scale before ranking pooled 4 phrasings a passage, which narrowed the
 # gaps between passages (dev medians: first to second 0.047 -> 0.035, first to fifth 0.114 ->
@@ -462,12 +406,11 @@ class Answerer:
             for alias in (f.id, f.name, *f.aliases)
             for w in alias.lower().replace("-", " ").split()
         }
-        words = set(re.findall(r"[a-z][a-z0-9.+#]*", question.lower()))
-        return bool(words - names - _COMPARE_WORDS)
+        return says_more_than(question, names, grammar().plain_comparison)
 
     def _row_line(self, passage: Passage, first: str, second: str) -> str | None:
         """'On hiring, the article's table says Django: Large; Spring Boot: Large in ...'."""
-        from bot.dialogue.messages import _column
+        from bot.dialogue.messages import column
 
         row = next(
             (
@@ -481,9 +424,9 @@ class Answerer:
             return None
         said = []
         for fid in (first, second):
-            column = _column(self.kb, fid)
-            if column:
-                said.append(f"{self.kb.frameworks[fid].name}: {row.cells[column]}")
+            cell = column(self.kb, fid)
+            if cell:
+                said.append(f"{self.kb.frameworks[fid].name}: {row.cells[cell]}")
         return f"On {row.label.lower()}, the article's table says " + "; ".join(said) + "."
 
     def _unknown(self, text: str) -> list[tuple[int, int, str]]:
@@ -503,7 +446,7 @@ class Answerer:
         if not mentioned_frameworks(text, self.kb, languages=True):
             return []
         unknown = self._unknown(text)
-        if not (_asks_beyond(text) or self._asks_about_uncovered(text, unknown)):
+        if not (read_form(text).asks_beyond or self._asks_about_uncovered(text, unknown)):
             return []
         others = [(start, end) for start, end, _ in unknown]
         return [without_frameworks(text, self.kb, uncovered=True, others=others)]
@@ -538,7 +481,8 @@ class Answerer:
             return Answer(question, compose_answer(result, self.kb), "decline", False)
         uncovered = tuple(dict.fromkeys([*result.uncovered, *(n for _, _, n in unknown)]))
         asks_uncovered = self._asks_about_uncovered(text, unknown)
-        if result.frameworks and (_asks_beyond(text) or asks_uncovered):
+        form = read_form(text)
+        if result.frameworks and (form.asks_beyond or asks_uncovered):
             # What is left once the names of technologies are cut out is what the question asks:
             # "does prisma play nicely with nestjs" asks "does play nicely with".
             others = [(start, end) for start, end, _ in unknown]
@@ -546,8 +490,7 @@ class Answerer:
                 without_frameworks(text, self.kb, uncovered=True, others=others), k=1
             )
             if not rest.topical:
-                how_to = _asks_how(text)
-                reply = decline_how_to(self.kb, result.frameworks, uncovered, how_to)
+                reply = decline_how_to(self.kb, result.frameworks, uncovered, form.asks_how)
                 return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None

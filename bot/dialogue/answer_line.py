@@ -9,52 +9,14 @@ when it is but the passage does not settle it, the line says so plainly.
 
 from __future__ import annotations
 
-import re
-
 from bot.knowledge import KnowledgeBase, Passage
-
-_YES_NO = re.compile(
-    r"^\s*(is|are|does|do|did|can|could|will|would|should|has|have|was|were)\b", re.I
-)
-_WHICH = re.compile(
-    r"\b(which|what)\s+(one|framework|option|stack|backend|should|to pick|to choose|fits)\b"
-    r"|^\s*which\b|\bwhich (?:is|are|has|gives|suits|one)\b|\bwhat fits\b|\bwhich framework\b",
-    re.I,
-)
-# Words that ask whether something is fit for a job ("is Node good for ...", "can Django
-# handle ..."): a watch-out then answers no; any other yes/no question on a watch-out ("is
-# Spring Boot slow to start?", "does it use a lot of memory?") is confirmed.
-_FIT = re.compile(
-    r"\b(good|great|fit|fits|suited|suitable|ideal|handle|handles|cope|scale|scales|well|"
-    r"fast|quick|efficient|light|lightweight|easy|simple|trustworthy|trusted|reliable|safe|"
-    r"secure|capable|excel|excels|strong|recommended|right|worth|ok|okay|fine)\b"
-    r"|^\s*can\b",
-    re.I,
-)
-# Words that make a yes/no question ask about a weakness ("is Node bad for ...").
-_NEGATIVE = re.compile(
-    r"\b(bad|poor|weak|slow|struggle[sd]?|choke[sd]?|problems?|issues?|risky|risks?|traps?|"
-    r"pitfalls?|hard|difficult|downsides?|drawbacks?|cons|avoid|terrible|worse|worst|"
-    r"bloated|hogs?|suffer|suck|painful|fail|lag|lags|overkill)\b",
-    re.I,
-)
-_NOT = re.compile(r"\b(not|never|n't)\b|n't\b", re.I)
-_WORD = re.compile(r"[a-z][a-z0-9+#.]*")
-_STOP = frozenset({
-    "a", "an", "the", "is", "are", "does", "do", "for", "of", "to", "in", "on", "with", "and",
-    "or", "it", "its", "be", "can", "what", "which", "how", "good", "bad",
-})  # fmt: skip
+from bot.nlu.forms import content_words, read_form
+from bot.text import negates
 
 
 def _subject(passage: Passage) -> str | None:
     """The framework a passage speaks of (a cell's column, a bullet's first framework)."""
     return passage.frameworks[0] if passage.frameworks else None
-
-
-def _content(text: str) -> set[str]:
-    """Content words, plural -s dropped ("packages" meets "package")."""
-    words = (w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2)
-    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
 
 
 def _said(passage: Passage) -> str:
@@ -72,14 +34,12 @@ def answer_line(
     """The first line answering `question` from `best` (None: not a yes/no or which-one)."""
     if best.kind not in ("bullet", "sentence", "cell"):
         return None  # a section or a row answers more than one thing: no single line
-    which = bool(_WHICH.search(question)) or (
-        bool(_YES_NO.search(question)) and re.search(r"\bor\b", question, re.I) is not None
-    )
-    yes_no = not which and bool(_YES_NO.search(question))
+    form = read_form(question)
+    which, yes_no = form.which, form.yes_no
     if not (which or yes_no):
         return None
     subject = _subject(best)
-    words = _content(" ".join((best.text, *kb.glosses.get(best.id, ()))))
+    words = content_words(" ".join((best.text, *kb.glosses.get(best.id, ()))))
     if which:
         if best.role in ("heuristic", "strength", "underrated", "table") and subject:
             if named and subject not in named:
@@ -90,22 +50,23 @@ def answer_line(
     # Yes/no: the passage must be about what the question names (or about all of them).
     if named and best.frameworks and not set(named) & set(best.frameworks):
         return "The article doesn't settle this directly; here is what it says:"
-    flip = bool(_NOT.search(question))
+    flip = form.negated
     name = kb.frameworks[subject].name if subject else "the three"
     if best.role == "watch-out":
-        fit = bool(_FIT.search(question)) and not _NEGATIVE.search(question)
+        fit = form.fit and not form.weakness
         verdict = "No" if fit != flip else "Yes"
         return f"{verdict}: the article lists {_said(best)} among {name}'s watch-outs."
-    negative = bool(_NEGATIVE.search(question)) != flip
+    negative = form.weakness != flip
     if best.kind == "cell":
         value = best.text.split(":", 1)[-1]
-        if _content(value) & _content(question):
+        if content_words(value) & content_words(question):
             return f"{'No' if negative else 'Yes'}: the article's table says {best.text}."
         return f"The article's table says {best.text}."
     if best.role in ("strength", "heuristic", "underrated", "bottom-line"):
         # Only a passage that speaks of what was asked settles it (its text or its glosses),
         # and not one that says "not": "not our preferences" cannot answer yes or no.
-        if _NOT.search(best.text) or not words & (_content(question) - _content(" ".join(named))):
+        asked = content_words(question) - content_words(" ".join(named))
+        if negates(best.text) or not words & asked:
             return "The article doesn't settle this directly; here is what it says:"
         verdict = "No" if negative else "Yes"
         return f"{verdict}: the article says {_said(best)}."
@@ -121,6 +82,6 @@ def side_line(question: str, best: Passage, kb: KnowledgeBase, side: str) -> str
     """
     if best.kind != "bullet" or best.role not in ("strength", "heuristic", "underrated"):
         return None
-    if _NEGATIVE.search(question) or _NOT.search(best.text):
+    if read_form(question).weakness or negates(best.text):
         return None
     return f"{kb.frameworks[side].name}: the article says {_said(best)}."

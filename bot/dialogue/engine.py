@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol, cast, get_args
+from typing import cast, get_args
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from bot.replies import (
     SubjectKind,
     Turn,
 )
+from bot.retrieval.port import Retriever
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -56,14 +57,6 @@ FORGOTTEN = (
 )
 # Buttons that are harmless to replay from an old message (see the module docstring).
 HARMLESS = frozenset({"menu", "passage", "chart", "record", "share", "restart", "cancel"})
-
-
-class Retriever(Protocol):
-    """What the engine needs from bot.retrieval."""
-
-    def search(self, query: str, k: int = 3, *, vector: np.ndarray | None = None) -> Any: ...
-
-    def relevance(self, query: str, vector: np.ndarray | None = None) -> dict[str, float]: ...
 
 
 PassageComposer = Callable[[KnowledgeBase, str], Reply]

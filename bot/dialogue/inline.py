@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.advisor import Recommendation
-from bot.dialogue.answer import Answer, _distinct, _flat, _quote, _shorten
+from bot.dialogue.answer import Answer, distinct, flat, quote, shorten
 from bot.dialogue.messages import WELCOME, cite
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
@@ -52,15 +52,15 @@ def passage_articles(kb: KnowledgeBase, found: Answer) -> InlineAnswer:
     if not found.in_scope or not found.passages:
         return card()
     articles = []
-    for n, passage in enumerate(_distinct(kb, list(found.passages))[:MAX_RESULTS]):
+    for n, passage in enumerate(distinct(kb, list(found.passages))[:MAX_RESULTS]):
         line = found.answer_line if n == 0 else None
-        text = _flat(passage)
+        text = flat(passage)
         # The answer line heads the message it posts too: a bare bullet ("CPU-heavy work")
         # means little in someone else's chat.
         lead = (Part("paragraph", line),) if line else ()
-        reply = Reply("answer", (*lead, _quote(kb, passage, text)))
+        reply = Reply("answer", (*lead, quote(kb, passage, text)))
         title = line or passage.section_label
-        articles.append(Article(passage.id, title, _shorten(text, PREVIEW), reply))
+        articles.append(Article(passage.id, title, shorten(text, PREVIEW), reply))
     return InlineAnswer(tuple(articles))
 
 
@@ -176,5 +176,5 @@ def based_on(spec: FormSpec, rec: Recommendation) -> str:
 def pick_article(kb: KnowledgeBase, spec: FormSpec, rec: Recommendation, key: str) -> Article:
     """The inline result that posts a shared pick (`key`: its id, the same for the same pick)."""
     reply = pick_summary(kb, spec, rec)
-    preview = _shorten(based_on(spec, rec) or f"Runner-up: {rec.runner_up.name}", PREVIEW)
+    preview = shorten(based_on(spec, rec) or f"Runner-up: {rec.runner_up.name}", PREVIEW)
     return Article(key, f"Recommendation: {rec.pick.name}", preview, reply)

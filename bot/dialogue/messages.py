@@ -315,7 +315,7 @@ def _compared_wins(kb: KnowledgeBase, first: str, second: str) -> list[tuple[str
 
 def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
     """The passage ids a comparison shows: the table's rows and cells, wins, watch-outs."""
-    columns = [_column(kb, fid) for fid in (first, second)]
+    columns = [column(kb, fid) for fid in (first, second)]
     out: list[str] = []
     for row in kb.table.rows:
         out.append(row.passage)
@@ -325,12 +325,12 @@ def compared_passages(kb: KnowledgeBase, first: str, second: str) -> list[str]:
     return out
 
 
-def _column(kb: KnowledgeBase, fid: str) -> str | None:
+def column(kb: KnowledgeBase, fid: str) -> str | None:
     """The table column that speaks for framework `fid` (NestJS: the Node.js column)."""
     fw = kb.frameworks[fid]
     if fw.id in kb.table.columns:
         return fw.id
-    column = next(
+    found = next(
         (
             c
             for c in kb.table.columns
@@ -339,16 +339,16 @@ def _column(kb: KnowledgeBase, fid: str) -> str | None:
         ),
         None,
     )
-    if column is None and fw.family == "node":
-        column = "node"
-    return column
+    if found is None and fw.family == "node":
+        found = "node"
+    return found
 
 
 def compare(kb: KnowledgeBase, first: str, second: str) -> Reply:
     """Two frameworks side by side: the article's table, where each wins, watch-outs."""
     a, b = kb.frameworks[first], kb.frameworks[second]
     # NestJS, Express, Hono, Fastify are in the article's Node.js column.
-    columns = [_column(kb, fid) for fid in (first, second)]
+    columns = [column(kb, fid) for fid in (first, second)]
     parts = [Part("heading", f"{a.name} vs {b.name}")]
     if any(columns):
         header = (

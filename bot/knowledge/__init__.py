@@ -1,7 +1,7 @@
 """The knowledge base: load and validate knowledge/ into typed, citable passages."""
 
 from bot.datafile import DataError
-from bot.knowledge.loader import load_knowledge, split_sentences
+from bot.knowledge.loader import load_knowledge
 from bot.knowledge.markdown import detect_frameworks
 from bot.knowledge.models import (
     Framework,
@@ -28,5 +28,4 @@ __all__ = [
     "Technology",
     "detect_frameworks",
     "load_knowledge",
-    "split_sentences",
 ]

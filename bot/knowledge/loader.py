@@ -23,15 +23,9 @@ from bot.knowledge.models import (
     Technology,
 )
 from bot.knowledge.needs import read_needs
+from bot.text import prose_sentences
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-# Sentence ends: a full stop, ! or ? followed by a space and a capital letter.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split `text` into sentences (a bullet with two sentences gives two)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 @dataclass
@@ -101,7 +95,7 @@ def _read_section(
             bullet,
             Passage(bullet_id, out.source, path, text, "bullet", fws, origin, section_id, role),
         )
-        sentences = split_sentences(text)
+        sentences = prose_sentences(text)
         if len(sentences) > 1:
             for n, sentence in enumerate(sentences, 1):
                 passage = Passage(

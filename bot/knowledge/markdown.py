@@ -10,8 +10,7 @@ from markdown_it.token import Token
 
 from bot.datafile import DataError
 from bot.knowledge.models import Framework, Passage, Source
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+from bot.text import prose_sentences
 
 
 def _slug(text: str) -> str:
@@ -108,7 +107,7 @@ def markdown_passages(
             Passage(base, stem, section, text, kind, fws, origin, section_id(section))  # type: ignore[arg-type]
         )
         code = kind == "paragraph" and "\n" in text
-        sentences = [] if code else [s for s in _SENTENCE_END.split(text) if s.strip()]
+        sentences = [] if code else prose_sentences(text)
         if len(sentences) > 1:
             passages += [
                 Passage(f"{base}.{n}", stem, section, s.strip(), "sentence", fws, origin, base)

@@ -1,7 +1,8 @@
 """Understanding: intent detection and slot extraction from free text."""
 
 from bot.nlu.intents import IntentClassifier, IntentResult, normalise
-from bot.nlu.needs import DescriptionReader, NeedDetector, NeedMatch
+from bot.nlu.matches import NeedMatch
+from bot.nlu.needs import DescriptionReader, NeedDetector
 from bot.nlu.slots import Extraction, SlotExtractor, SlotMatch
 
 __all__ = [

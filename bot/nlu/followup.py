@@ -18,8 +18,8 @@ from typing import Literal
 from bot.datafile import Node, load_yaml
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
-from bot.nlu.text import is_question, straight
 from bot.replies import Subject
+from bot.text import is_question, straight
 
 FILE = "followups.yaml"
 # ask: answer `text` as a first question; compare: `frameworks` side by side, ranked by `text`;

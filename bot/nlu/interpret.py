@@ -7,6 +7,7 @@ the `Meaning` it gets back.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,12 +15,13 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import COMPARE, mentioned_frameworks, mentioned_uncovered
+from bot.knowledge.mentions import compares, mentioned_frameworks, mentioned_uncovered
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.needs import DescriptionReader
 from bot.nlu.slots import Extraction, SlotExtractor
-from bot.nlu.text import clauses as _clauses
-from bot.nlu.text import is_question as _is_question
+from bot.text import Phrases, grammar, has_list
+from bot.text import clauses as _clauses
+from bot.text import is_question as _is_question
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,55 +30,59 @@ if TYPE_CHECKING:
     from bot.nlu.spelling import Speller
     from bot.replies import DialogueState
 
-# A pick asked for in the user's voice asks which or what ("which should we use", "what would
-# you suggest"); "how should I pick" and "can we use one language" ask about the article.
-_PICK = re.compile(r"^\s*(?:which|what|what's|whats)\b", re.IGNORECASE)
-# The slots that describe the team itself (its language, its size), and the nouns for a team
-# they qualify inside a question ("a Python team"; "can I use typescript" names no team).
+# The slots that describe the team itself (its language, its size).
 _TEAM_SLOTS = frozenset({"team_language", "team_size"})
-_CREW = re.compile(
-    r"\b(?:team|teams|devs?|developers?|engineers?|programmers?|startup|company|shop|squads?|"
-    r"folks|people|staff)\b",
-    re.IGNORECASE,
-)
-# The user's own voice inside a question: "which should we pick", "what fits my team", "what
-# would you suggest". Team nouns ("staff a team", "java people") inside a question name whom
-# the question is about, not who asks.
-_PERSON = re.compile(
-    r"\b(?:we|we're|we've|we'll|we'd|us|our|ours|i|i'm|i've|i'll|i'd|my|me|you|your)\b",
-    re.IGNORECASE,
-)
-# Words that make a message about the user's own team or project ("we", "our devs", "a
-# startup"): outside the form, only such a message, a request for a pick or two facts at
-# once starts the form. Without this, 78 of dev's 215 in-scope questions ("node downsides",
-# "learning curve of spring") were read as a team description and answered with the form.
-_OWN = re.compile(
-    r"\b(?:we|we're|we've|we'll|we'd|us|our|ours|i|i'm|i've|i'll|i'd|my|me|team|teams|"
-    r"devs?|developers?|engineers?|programmers?|startup|company|org|organi[sz]ation|shop|"
-    r"squads?|agency|department|folks|staff)\b",
-    re.IGNORECASE,
-)
-# How fast a service starts, not a young company: "micronaut startup time", "faster startup".
-_STARTING = re.compile(
-    r"\b(?:(?:fast|faster|fastest|slow|slower|slowest|quick|quicker|cold|warm|instant)\s+"
-    r"start-?ups?|start-?ups?\s+(?:times?|speed|latency|performance|overhead|delays?))\b",
-    re.IGNORECASE,
-)
-_LIST = re.compile(r"[,;]")
-# A message that names the article or the set it compares ("what does the article suggest?",
-# "long-term viability of these frameworks") asks what the article says, whatever team it
-# describes on the way: the answer quotes the article's own heuristic for that team.
-_ARTICLE = re.compile(
-    r"\b(?:the|this|that|your)\s+(?:article|write-?up|blog\s+post)\b(?!s)"
-    r"|\b(?:these|those|the\s+three|all\s+three)\s+(?:frameworks?|stacks?|options?)\b",
-    re.IGNORECASE,
-)
-# "change the team size", "edit my answers": the words for the Change buttons.
-_CHANGE = re.compile(
-    r"^\s*(?:change|edit|fix|correct|update)\s+(?:the\s+|my\s+|our\s+)?(.+?)\s*[.!?]?\s*$",
-    re.IGNORECASE,
-)
-_ANY_ANSWER = frozenset({"answer", "an answer", "answers", "my answers", "something"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Voices:
+    """Who a message speaks for and what it asks for, from intents/text.yaml's words."""
+
+    # A pick asked for in the user's voice asks which or what ("which should we use", "what
+    # would you suggest"); "how should I pick" and "can we use one language" ask about the
+    # article.
+    pick: re.Pattern[str]
+    # The nouns for a team that a team slot qualifies inside a question ("a Python team";
+    # "can I use typescript" names no team).
+    crew: Phrases
+    # The user's own voice inside a question: "which should we pick", "what would you
+    # suggest". Team nouns ("staff a team", "java people") inside a question name whom the
+    # question is about, not who asks.
+    person: Phrases
+    # Words that make a message about the user's own team or project ("we", "our devs", "a
+    # startup"): outside the form, only such a message, a request for a pick or two facts at
+    # once starts the form. Without this, 78 of dev's 215 in-scope questions ("node
+    # downsides", "learning curve of spring") were read as a team description and answered
+    # with the form.
+    own: Phrases
+    # How fast a service starts, not a young company: "micronaut startup time".
+    starting: re.Pattern[str]
+    # "change the team size", "edit my answers": the words for the Change buttons.
+    change: re.Pattern[str]
+
+
+@functools.cache
+def _voices() -> _Voices:
+    g = grammar()
+    people = g.people
+    startup = people.startup_words.group()
+    return _Voices(
+        pick=re.compile(rf"^\s*{g.questions.which.group()}", re.IGNORECASE),
+        crew=people.builders | people.anyone | people.organisations,
+        person=people.first_person | people.second_person,
+        own=people.first_person | people.builders | people.organisations,
+        starting=re.compile(
+            rf"{people.startup_speed_before.group()}\s+{startup}"
+            rf"|{startup}\s+{people.startup_speed_after.group()}",
+            re.IGNORECASE,
+        ),
+        change=re.compile(
+            rf"^\s*{g.change_verbs.group()}\s+(?:{g.change_determiners.group()}\s+)?"
+            r"(.+?)\s*[.!?]?\s*$",
+            re.IGNORECASE,
+        ),
+    )
+
 
 # intent: a named intent (skip, greet, ...); change: re-ask `slot` (None: the list);
 # compare: `frameworks` side by side; ask: answer from the article; fill: slot values;
@@ -127,11 +133,11 @@ class Interpreter:
 
     def _change(self, text: str) -> tuple[bool, str | None]:
         """(True, slot or None for "any answer") when `text` asks to change an answer."""
-        match = _CHANGE.match(text)
+        match = _voices().change.match(text)
         if not match:
             return False, None
         wanted = normalise(match.group(1))
-        if wanted in _ANY_ANSWER:
+        if wanted in grammar().change_anything:
             return True, None
         for slot in self.spec.slots:
             words = {slot.title.lower(), slot.name.replace("_", " ")}
@@ -188,7 +194,7 @@ class Interpreter:
         frameworks: tuple[str, ...],
     ) -> Act | None:
         """The act ("compare" or "ask") settled before the needs are read, or None."""
-        if len(frameworks) >= 2 and (intent == "compare" or COMPARE.search(text)):
+        if len(frameworks) >= 2 and (intent == "compare" or compares(text)):
             return "compare"
         is_question = _is_question(text)
         if is_question and not frameworks and mentioned_uncovered(text, self.kb):
@@ -206,7 +212,7 @@ class Interpreter:
             and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
         ):
             return "ask"
-        if state.mode == "idle" and _ARTICLE.search(text):
+        if state.mode == "idle" and grammar().article.search(text):
             return "ask"
         if (
             state.mode == "idle"
@@ -247,18 +253,21 @@ def _speaks_for_team(text: str, intent: str | None, extraction: Extraction) -> b
     a pick asked for in the user's voice ("which should we use?").
     """
     questions, statements = _clauses(text)
-    if any(_OWN.search(_STARTING.sub(" ", c)) for c in statements):
+    voices = _voices()
+    if any(voices.own.search(voices.starting.sub(" ", c)) for c in statements):
         return True
     team = [m for m in extraction.matches if m.slot in _TEAM_SLOTS and not m.negated]
     for offset, clause in questions:
-        if _CREW.search(clause) and any(offset <= m.start < offset + len(clause) for m in team):
+        if voices.crew.search(clause) and any(
+            offset <= m.start < offset + len(clause) for m in team
+        ):
             return True
     if intent != "recommend":
         return False
     # A statement near a request for a pick, in no one's voice, is a topic ("typescript
     # backend", "overlooked frameworks worth a look"): its facts decide, as for any statement
     # ("java lambdas" states two). Dev: 3 more questions answered, no persona lost.
-    return any(_PERSON.search(c) and _PICK.search(c) for _, c in questions)
+    return any(voices.person.search(c) and voices.pick.search(c) for _, c in questions)
 
 
 def _describes(
@@ -270,9 +279,9 @@ def _describes(
 ) -> bool:
     """True when `text` describes the user's team or project, or asks for a pick.
 
-    Besides the words of _OWN and a request for a pick: facts (slot values, values or
-    frameworks ruled out, needs) in a list ("node, edge"; "not JVM, not Node; tiny, hot
-    endpoints"), or two facts at once in a message that is not a question, a value read from
+    Besides the user's own words (see _Voices) and a request for a pick: facts (slot values,
+    values or frameworks ruled out, needs) in a list ("node, edge"; "not JVM, not Node; tiny,
+    hot endpoints"), or two facts at once in a message that is not a question, a value read from
     a framework's name not counted ("learning curve of spring" asks about Spring).
     """
     if _speaks_for_team(text, intent, extraction):
@@ -283,7 +292,7 @@ def _describes(
     # question is about, not what the team knows.
     others = sum(map(len, extraction.negated.values()))
     others += len(extraction.excluded) + _new_needs(text, extraction)
-    if _LIST.search(text):  # a list of facts names no subject of a question
+    if has_list(text):  # a list of facts names no subject of a question
         return len(extraction.values) + others >= 1
     told = sum(not named(extraction.said.get(slot, "")) for slot in extraction.values)
     return told + others >= 2

@@ -13,7 +13,6 @@ import hashlib
 import logging
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +20,14 @@ import numpy as np
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
+from bot.nlu.matches import NeedMatch
 from bot.nlu.slots import Extraction, SlotExtractor
 from bot.nlu.spelling import Speller
 from bot.nlu.vectors import cached_vectors
+from bot.text import EITHER, clause_spans, dismisses, grammar
+from bot.text import polarity as clause_polarity
+from bot.text import words as text_words
+from bot.text.split import STRIP
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -45,133 +49,17 @@ MEANING_THRESHOLD = 0.55
 # Clauses with fewer content words than this, once the slots' phrases are left out, say too
 # little to compare: "we're three Python devs building a site" is facts, not a need.
 MIN_WORDS = 2
-# Words that carry no need: function words, and the nouns and verbs every description uses.
-_FILLER = frozenset(
-    re.findall(
-        r"\S+",
-        """a an the and or but so of to in on at for with from by as is are be been being was were
-    am do does did has have had will would can could should must may might shall it its it's
-    this that these those there here we we're we've we'll us our ours i i'm i've me my you your
-    they them their he she his her who which what when where how all any some each every one
-    two three four five six seven eight nine ten few several many lots lot of bit just also
-    very really quite mostly mainly about around like into than then too only already still
-    team teams people developers devs engineers folks person company org product project
-    building build builds built making make makes write writes writing use uses using know
-    knows want wants need needs needed thing things stuff something someone app apps service
-    services system platform site backend framework frameworks code codebase new current
-    basically probably maybe please thanks sorry matter matters mattered important key
-    critical crucial most more less deploy deploys deploying deployed run runs running doing
-    work works working language languages mixed stack plan planning hundreds dozens""",
-    )
-)
 # A long ramble is cut at this many clauses (MiniLM reads them in one batch).
 MAX_CLAUSES = 24
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[—–]\s+|\s+-\s+|(?<=:)\s+")
-_CLAUSE = re.compile(
-    r",\s*(?=(?:and|but|so|because|since|while|though|although|which|where|plus)\b)"
-    r"|\s+(?=(?:but|because|since|although|though|whereas)\b)"
-    r"|,?\s+and\s+(?=(?:we|we're|our|it|it's|they)\b)"
-    r"|,\s+(?=(?:we|our|it|they|the|and)\b)"
-    # A relative clause that states a requirement is a need of its own: "functions triggered
-    # by queue messages | that must start fast".
-    r"|\s+(?=(?:that|which|who)\s+(?:\w+\s+)?(?:must|should|has\s+to|have\s+to|needs?\s+to|"
-    r"can't|cannot|will\s+have\s+to)\b)",
-    re.IGNORECASE,
-)
-# Every "n't" form ("haven't", "didn't", "couldn't" were missed, so "we haven't picked a
-# framework yet" was compared with positive phrasings only), with either apostrophe.
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|without|nor|cannot|cant|dont|doesnt|wont|isnt|arent|avoid|refuse|"
-    r"\w+n['\u2019]t)\b",
-    re.IGNORECASE,
-)
 
-
-@dataclass(frozen=True, slots=True)
-class NeedMatch:
-    """A need the user stated: the need's id, their words, its passage, and the similarity."""
-
-    need: str
-    text: str
-    passage: str
-    score: float
-
-
-_STRIP = " ,;:.!?()\"'"
-
-
-def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
-    """The spans of text[start:end] between matches of `separator`, stripped of punctuation."""
-    out: list[tuple[int, int]] = []
-    at = start
-    for m in [*separator.finditer(text, start, end), None]:
-        a, b = at, (m.start() if m is not None else end)
-        while a < b and text[a] in _STRIP:
-            a += 1
-        while b > a and text[b - 1] in _STRIP:
-            b -= 1
-        if b > a:
-            out.append((a, b))
-        if m is not None:
-            at = m.end()
-    return out
-
-
-_LEADING = re.compile(
-    r"(?:and|but|so|because|since|while|though|although|which|where|plus|whereas|that|who)\s+",
-    re.IGNORECASE,
-)
-
-
-def clause_spans(text: str) -> list[tuple[int, int]]:
-    """Where the clauses of `text` are: sentences cut at "but", "because", ", and we"...
-    (without the joining word, so a quote reads "our functions must...", not "and our...")."""
-    out: list[tuple[int, int]] = []
-    for a, b in _pieces(text, 0, len(text), _SENTENCE):
-        # Clauses only: whole sentences as well added noise and no recall on dev.
-        for x, y in _pieces(text, a, b, _CLAUSE):
-            lead = _LEADING.match(text, x, y)
-            out.append((lead.end() if lead and lead.end() < y else x, y))
-    return out
-
-
-def clauses(text: str) -> list[str]:
-    """The clauses of `text`, in order (see clause_spans)."""
-    return [text[a:b] for a, b in clause_spans(text)]
-
-
-# Negations that are the requirement itself, not a refusal: "with no visible delay", "must
-# not wait for a warm-up", "can't afford outages". A clause whose every negation is one of
-# these says what it needs either way round, so it is compared with phrasings of both
-# polarities ("players see each other's moves immediately").
-_REQUIREMENT = re.compile(
-    r"\b(?:with\s+(?:\w+\s+)?no|without|(?:must|should|can|cannot|can't|cant|has\s+to|have\s+to|"
-    r"needs?\s+to)\s+(?:not|never)|mustn't|shouldn't|can(?:no|')t\s+afford|"
-    r"no\s+(?:\w+\s+)?(?:delay|lag|waiting|wait|refresh(?:ing)?|reload(?:ing)?|downtime|"
-    r"warm-?up))\b",
-    re.IGNORECASE,
-)
-POSITIVE, EITHER, NEGATIVE = 1, 0, -1
-# A clause that dismisses what it names states no need in either polarity: "startup speed is
-# irrelevant" met fast startup's phrasings at 0.67, and as a negation still met its negative
-# ones ("we don't want users waiting while a new instance boots") at 0.44.
-_DISMISSAL = re.compile(
-    r"\b(?:irrelevant|unimportant|unnecessary|overkill|pointless|needless|moot|"
-    r"(?:does|do)n['\u2019]?t\s+(?:really\s+)?(?:matter|care)|"
-    r"not\s+(?:really\s+)?(?:important|a\s+concern|a\s+priority|an\s+issue|a\s+problem|"
-    r"a\s+factor)|no\s+concern)\b",
-    re.IGNORECASE,
-)
-
-
-def _polarity(text: str) -> int:
-    """NEGATIVE when `text` refuses or denies something, EITHER when its only negations are
-    part of a requirement (see _REQUIREMENT), POSITIVE otherwise."""
-    text = text.replace("\u2019", "'")
-    if not _NEGATION.search(text):
-        return POSITIVE
-    return EITHER if not _NEGATION.search(_REQUIREMENT.sub(" ", text)) else NEGATIVE
+def _fillers() -> frozenset[str]:
+    """Words that carry no need (intents/text.yaml `no_need`, people words and numbers)."""
+    g = grammar()
+    people = g.people
+    families = (people.first_person, people.second_person, people.builders, people.anyone)
+    said = {w for family in (*families, people.organisations) for w in family.phrases}
+    return g.no_need | said | frozenset(g.numbers)
 
 
 class NeedDetector:
@@ -229,7 +117,8 @@ class NeedDetector:
         texts = [self._mask(t) for t in texts]
         self.phrasings = tuple(texts)
         self._owners = np.array(owners, dtype=np.int64)
-        self._polarity = np.array([_polarity(t) for t in texts], dtype=np.int8)
+        self._polarity = np.array([clause_polarity(t) for t in texts], dtype=np.int8)
+        self._fillers = _fillers()
         self._cache_dir = cache_dir
         self._loaded: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -259,7 +148,7 @@ class NeedDetector:
             text = "".join(c if k else " " for c, k in zip(text, keep, strict=False))
         if self._subjects is not None:
             text = self._subjects.sub(" ", text)
-        return re.sub(r"\s+", " ", text).strip(_STRIP + " ")
+        return " ".join(text.split()).strip(STRIP)
 
     def _clauses(
         self, text: str, explained: Sequence[tuple[int, int]] | None
@@ -272,7 +161,7 @@ class NeedDetector:
         for a, b in clause_spans(text):
             inside = [(x - a, y - a) for x, y in explained or () if x < b and y > a]
             rest = self._mask(text[a:b], inside)
-            content = [w for w in re.findall(r"[\w'-]+", rest.lower()) if w not in _FILLER]
+            content = [w for w in text_words(rest) if w not in self._fillers]
             if len(content) >= MIN_WORDS:
                 parts.append(text[a:b])
                 masked.append(rest)
@@ -281,7 +170,7 @@ class NeedDetector:
     @staticmethod
     def _whole(text: str, masked: list[str]) -> bool:
         """True when the one clause to compare is the whole message (its vector will do)."""
-        return len(masked) == 1 and masked[0] == text.strip(_STRIP + " ")
+        return len(masked) == 1 and masked[0] == text.strip(STRIP)
 
     def to_encode(
         self, text: str, explained: Sequence[tuple[int, int]] | None = None
@@ -323,14 +212,14 @@ class NeedDetector:
             # "we don't need an admin" must not state the need for one: a clause and a
             # phrasing agree on negation or are not compared, unless one of them only
             # negates inside a requirement ("with no delay").
-            polarity = _polarity(part)
+            polarity = clause_polarity(part)
             same = (self._polarity == polarity) | (self._polarity == EITHER) | (polarity == EITHER)
             row = np.where(same, sim, -1.0)
             n = len(self.need_ids)
             best = np.full(n + 1 + len(self.meaning_ids), -1.0)
             np.maximum.at(best, self._owners, row)
             needs, null, meanings = best[:n].copy(), best[n], best[n + 1 :].copy()
-            if n and (null >= needs.max() or _DISMISSAL.search(part)):
+            if n and (null >= needs.max() or dismisses(part)):
                 needs[:] = -1.0  # closer to a statement of fact than to any need, or dismissed
             if len(meanings) and null >= meanings.max():
                 meanings[:] = -1.0

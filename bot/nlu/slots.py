@@ -12,6 +12,7 @@ outright as the team's.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -23,217 +24,58 @@ from cachetools import LRUCache
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
+from bot.nlu.matches import NeedMatch
+from bot.text import (
+    Phrases,
+    asks_at,
+    clause_end,
+    grammar,
+    list_items,
+    negation,
+    scope_start,
+    sentence_start,
+    straight,
+    verb_forms,
+)
+from bot.text import words as text_words
+from bot.text.phrases import phrase_body
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from bot.nlu.needs import NeedMatch
-
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "a hundred": 100,
-    "hundreds": 200,
-    "thousands": 2000,
-    "a dozen": 12,
-    "dozen": 12,
-    "dozens": 24,
-    "several dozen": 36,
-    "a couple of": 2,
-    "couple of": 2,
-    "a pair of": 2,
-    "a few": 3,
-    "few": 3,
-    "several": 4,
-}
-_NUMBER = (
-    r"(\d{1,6}|"
-    + "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True)
-    )
-    + r")"
-)
-# Words that negate a phrase when they come shortly before it in the same clause.
-_NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "without",
-        "don't",
-        "dont",
-        "doesn't",
-        "doesnt",
-        "isn't",
-        "isnt",
-        "aren't",
-        "arent",
-        "won't",
-        "wont",
-        "nor",
-        "neither",
-        "avoid",
-        "avoiding",
-        "instead",
-        "refuse",
-        "refuses",
-        "skip",
-        "skipping",
-        "ditch",
-        "ditching",
-        "ban",
-        "banned",
-        "except",
-        "nothing",
-        "none",
-    ]
-)
-# "nothing but Python", "none other than": the negation word says "only".
-_ONLY = re.compile(r"\b(?:nothing|none)\s+(?:but|other\s+than|except)\b", re.IGNORECASE)
-# A negation stops at these verbs: "we can't hire Rust people" rules nothing out.
-_NEGATION_BREAKERS = frozenset(["hire", "hiring", "find", "recruit", "afford", "wait"])
-# After the phrase: "Spring Boot's memory appetite is off the table", "Java is out",
-# "performance is irrelevant".
-_NEGATED_AFTER = re.compile(
-    r"^(?:'s\b[^,.;:!?]{0,40}?)?\s+(?:is|are)\s+(?:off\s+the\s+table|out\s+of\s+the\s+question|"
-    r"not\s+an\s+option|a\s+no-go|no-go|ruled\s+out|banned|not\s+allowed|forbidden|out\b|"
-    r"irrelevant|unimportant|overkill|pointless|moot)",
-    re.IGNORECASE,
-)
-# A subject that is nobody negates its whole clause, however far its verb reaches: "nobody
-# on the team knows Java", "no one here has touched Kotlin" (five words and more before it).
-_NOBODY = re.compile(r"\b(?:nobody|no\s+one|no-one|none\s+of\s+(?:us|them|our\s+\w+))\b")
-# Work done by the team itself, after a negated phrase: what they refuse is the doing.
-_DIY = re.compile(
-    r"^[^.;:!?]*?\b(?:ourselves|myself|by\s+hand|from\s+scratch|manually)\b", re.IGNORECASE
-)
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()]|\bbut\b|\band\b")
-# How far back a negation reaches: "we don't really need an admin" still negates "admin".
-_NEGATION_WINDOW = 4
-# Phrases that rule out what follows them ("anything but Java": its "but" is no clause break).
-_NEGATING_PHRASES = re.compile(
-    r"(?:\b(?:anything|everything|all|whatever)\s+but|\bstay(?:ing)?\s+away\s+from|"
-    r"\b(?:steer|keep)(?:ing)?\s+clear\s+of|\bmov(?:e|ing)\s+(?:away\s+)?(?:from|off)|"
-    r"\bget(?:ting)?\s+rid\s+of|\b(?:done|fed\s+up|sick|tired)\s+(?:with|of)|"
-    r"\brather\s+than|\bno\s+more|\bnot\s+a\s+fan\s+of|\ballergic\s+to|"
-    r"\bwithout\s+any)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w.#+-]+\s+){0,2}$",
-    re.IGNORECASE,
-)
-# Words before a phrase (same clause) that put it in the past or in someone else's mouth.
-_WEAK_BEFORE = re.compile(
-    r"\b(?:used\s+to|came\s+(?:up\s+|over\s+)?(?:from|through)|coming\s+(?:over\s+)?from|formerly|"
-    r"previously|background\s+in|migrating\s+from|moving\s+(?:away\s+)?from|switching\s+from|"
-    r"told\s+us|heard|someone|suggest\w*|recommend\w*|mention\w*|keeps\s+saying|"
-    # someone else's team: another team, a vendor, the client
-    r"another\s+team|"
-    r"other\s+teams?|(?:the|our)\s+(?:data|ml|analytics|mobile|ios|android|qa|ops)\s+team|"
-    r"vendor|contractor|agency|client's|partner's)\b",
-    re.IGNORECASE,
-)
-# Words that put only what they qualify in the past: "ex-Rails devs", "the legacy app is in
-# Java", "we inherited a PHP codebase", "the current system is a Java monolith" (what exists,
-# not who will build the new one). Up to three words may follow them; further on, or
-# after "now", "will", the clause speaks of the present ("our ex-Rails devs will build an
-# online shop" is a shop, "our former Java devs now write Go" a Go team).
-_WEAK_NEAR = re.compile(
-    r"(?:\bex-|\b(?:former|previous|legacy|inherited|"
-    r"old\s+(?:system|app|code|codebase|stack|platform|monolith)|"
-    r"(?:current|existing)\s+(?:system|app|code|codebase|platform|monolith)))"
-    r"(?:[\s-]+(?!(?:now|today|currently|nowadays|will|going)\b)[\w.#+/'-]+){0,3}[\s-]*$",
-    re.IGNORECASE,
-)
-# A duration in the people's present perfect is their past: "we've been writing Scala for
-# years", "the team has used Django for a decade" say how long they have known it, not how
-# long this project will live ("it has been running for years" still says it lives long).
-_DURATION = re.compile(r"\b(?:years?|decades?|long\s+time|months?)\b", re.IGNORECASE)
-_PERFECT = re.compile(
-    r"\b(?:we|i|they|team|devs|developers|engineers|everyone|everybody)"
-    r"(?:'ve|'d|\s+(?:have|has|had))"
-    r"\s+(?:(?!to\b)\w+\s+)?(?:been|used|done|written|worked|"
-    r"coded|built|run|known|shipped|maintained|programmed)\b",
-    re.IGNORECASE,
-)
-# What the team can do, not what it wants: "all of us very comfortable with type hints".
-_SKILL_BEFORE = re.compile(
-    r"\b(?:(?:comfortable|familiar|experienced|fluent|proficient|skilled|at\s+home)\s+"
-    r"(?:with|in)|experience\s+(?:with|in))\s+(?:[\w.#+/'-]+[\s,]+){0,4}$",
-    re.IGNORECASE,
-)
-# A skill reaches across "and" and commas ("experience with monitoring and tracing").
-_SENTENCE_PART = re.compile(r"[.;:!?()]|\bbut\b", re.IGNORECASE)
-_WEAK_AFTER = re.compile(r"^\s+(?:background|experience|veterans?)\b", re.IGNORECASE)
 # Strength of evidence: a synonym names a value, a cue suggests it, `others` barely do.
 DIRECT, CUE, OTHER, GROUPS = 1.0, 0.5, 0.25, 1.5
-# What a team-size phrase counts: "a handful of (third-party APIs)". Up to 4 words after
-# "of" ("a small team of backend Java engineers" keeps its noun in reach); people words beside
-# the slot's own count and group nouns.
-_OF_WHAT = re.compile(r"\s+of\s+([^,.;:!?()]*)", re.IGNORECASE)
+# A team-size phrase's "of" reaches this many words: "a small team of backend Java engineers"
+# keeps its noun in reach; "a handful of third-party APIs" counts APIs.
 _OF_WINDOW = 4
-_PEOPLE = tuple(
-    re.findall(
-        r"\S+",
-        """us them you people humans colleagues friends founders coworkers peers hires juniors
-    seniors contractors freelancers volunteers students experts specialists hackers techies
-    nerds teams members thousands hundreds dozens""",
-    )
-)
-# "android developers" -> "an Android background": the people a cue names, by their past.
-_ROLES = frozenset(
-    re.findall(
-        r"\S+",
-        """developers devs engineers folks people team shop programmers developer dev engineer
-    veterans background""",
-    )
-)
-_PAST_OF = r"[\s-]+(?:background|experience|veterans?|world|crowd|alumni)(?![\w])"
-# Phone keyboards type "don’t" (U+2019): read as "don't", or the negation and every phrase
-# with an apostrophe ("i'm the only developer") are missed. One character for one, so the
-# spans found in the translated text are the original's.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
-# Between these a quoted "from" span may join two phrases ("poetry and pytest").
-_JOINERS = re.compile(r"^(?:\s*(?:,|/|&|\+|and|or|plus|with)\s*)+$|^\s+$", re.IGNORECASE)
+# Items of a terse list ("py, content, small") have at most this many words each.
+_LIST_ITEM_WORDS = 3
+# How far back (characters of the clause) a word that puts a phrase in the past or in
+# someone else's mouth reaches: "our CTO used to do Java".
+_PAST_REACH = 40
 
 
-# After these a phrase may take a determiner it was written without: "close to visitors"
-# reads "close to the visitors", "backend for mobile app" "backend for our mobile app".
-_PREPOSITIONS = frozenset(["to", "near", "for", "of", "on", "at", "in", "with", "from", "into"])
-_DETERMINERS = frozenset(["the", "our", "my", "your", "their", "a", "an", "its", "his", "her"])
-_OPTIONAL_DETERMINER = r"(?:(?:the|our|my|your|their|a|an|its)[\s-]+)?"
+def _number() -> str:
+    """A count as a regex group: digits or a number word of intents/text.yaml."""
+    names = sorted(grammar().numbers, key=len, reverse=True)
+    return r"(\d{1,6}|" + "|".join(phrase_body(w) for w in names) + ")"
+
+
+def _group_number() -> str:
+    """A count of groups: a number, or a quantity said only of groups ("many teams")."""
+    quantities = "|".join(phrase_body(w) for w in grammar().group_numbers)
+    return f"({quantities}|" + _number()[1:]
 
 
 def _words_pattern(words: list[str]) -> str:
     """`words` joined by spaces or hyphens, a determiner allowed after a preposition."""
+    g = grammar()
+    optional = rf"(?:(?:{g.determiners.body})[\s-]+)?"
     out = re.escape(words[0]) if words else ""
     for before, word in itertools.pairwise(words):
         joint = r"[\s-]+"
-        if before.lower() in _PREPOSITIONS and word.lower() not in _DETERMINERS:
-            joint += _OPTIONAL_DETERMINER
+        if before.lower() in g.prepositions and word.lower() not in g.determiners.words:
+            joint += optional
         out += joint + re.escape(word)
     return out
 
@@ -242,32 +84,20 @@ def _phrase_pattern(phrase: str) -> str:
     return rf"(?<![\w]){_words_pattern(phrase.split())}(?![\w])"
 
 
-# Words that start a phrase without being its verb: no inflection after them.
-_NOT_VERBS = frozenset(
-    re.findall(
-        r"\S+",
-        """a an the our my your their no not one two three for in on at with of to and or per
-    all any every most few many some so very too by via as is are just only""",
-    )
-)
-
-
 def _inflected(phrase: str) -> tuple[str, str] | None:
     """A pattern for `phrase` with its first word in any tense ("crunch numbers": "crunches
     numbers", "crunched numbers", "crunching numbers"), and the rest of the phrase to index it
     by (the inflected word is not in the text as written); None when it has no verb to bend."""
     parts = phrase.strip().split()
     first = parts[0].lower() if parts else ""
-    if not 2 <= len(parts) <= 4 or not first.isalpha() or len(first) < 3 or first in _NOT_VERBS:
+    if (
+        not 2 <= len(parts) <= 4
+        or not first.isalpha()
+        or len(first) < 3
+        or first in grammar().not_verbs
+    ):
         return None
-    if first.endswith("e"):
-        head = rf"{first[:-1]}(?:e|es|ed|ing)"
-    elif first.endswith("y") and first[-2] not in "aeiou":
-        head = rf"{first[:-1]}(?:y|ies|ied|ying)"
-    elif first[-1] not in "aeiouwxy" and first[-2] in "aeiou" and first[-3] not in "aeiou":
-        head = rf"{first}(?:s|ed|ing|{first[-1]}ed|{first[-1]}ing)?"  # ship: shipped, shipping
-    else:
-        head = rf"{first}(?:s|es|ed|ing)?"
+    head = "(?:" + "|".join(map(re.escape, verb_forms(first))) + ")"
     rest = _words_pattern(parts[1:])
     return rf"(?<![\w]){head}[\s-]+{rest}(?![\w])", " ".join(parts[1:])
 
@@ -326,17 +156,13 @@ class Extraction:
         )
 
 
-# Quantities said only of groups: "many in-house teams", "multiple feature squads" (of
-# people, "many people" is as often the users as the team).
-_GROUP_WORDS = {"many": 4, "multiple": 3, "numerous": 4}
-_GROUP_NUMBER = "(" + "|".join(_GROUP_WORDS) + "|" + _NUMBER[1:]
-
-
 def _count_value(slot: Slot, number: str, groups: bool = False) -> str | None:
-    text = re.sub(r"\s+", " ", number.lower())
-    count = int(text) if text.isdigit() else _NUMBER_WORDS.get(text)
+    """The value of `slot` a count ("three", "12", "many" of groups) falls in, or None."""
+    g = grammar()
+    text = " ".join(number.lower().replace("-", " ").split())
+    count = int(text) if text.isdigit() else g.numbers.get(text)
     if count is None and groups:
-        count = _GROUP_WORDS.get(text)
+        count = g.group_numbers.get(text)
     if count is None:
         return None
     for option in slot.options:
@@ -368,16 +194,23 @@ class SlotExtractor:
         pending_: dict[str, list[_Pattern]] = {}
         self._counts: list[tuple[Slot, re.Pattern[str], bool]] = []
         self._bare_counts: dict[str, re.Pattern[str]] = {}
+        g = grammar()
+        people = g.people
         # Per slot that counts: the words for people its counts may be of.
         self._people = {
             slot.name: frozenset(
                 w
-                for noun in (*slot.count_nouns, *slot.group_nouns, *_PEOPLE)
+                for noun in (*slot.count_nouns, *slot.group_nouns, *people.others.phrases)
                 for w in noun.lower().split()
             )
             for slot in spec.slots
             if slot.count_nouns
         }
+        # A phrase ending with one of these names people ("android developers"), who speak
+        # through their past too ("an Android background").
+        roles = (people.builders | people.anyone | g.past.after).words
+        past_of = rf"[\s-]+{g.past.after.group()}"
+        number, counted = _number(), g.count_openers.group()
         for slot in spec.slots:
             pending = pending_.setdefault(slot.name, [])
             for option in slot.options:
@@ -408,11 +241,11 @@ class SlotExtractor:
                 ] + [(phrase, slot.several_values or "", OTHER) for phrase in slot.others]
                 for phrase, value, strength in heads:
                     parts = phrase.lower().split()
-                    if len(parts) < 2 or parts[-1] not in _ROLES or not value:
+                    if len(parts) < 2 or parts[-1] not in roles or not value:
                         continue
                     head = " ".join(parts[:-1])
                     body = re.escape(head).replace(r"\ ", r"[\s-]+")
-                    pattern = re.compile(rf"(?<![\w]){body}{_PAST_OF}", re.IGNORECASE)
+                    pattern = re.compile(rf"(?<![\w]){body}{past_of}", re.IGNORECASE)
                     global_.append((head, pattern, slot.name, value, strength))
             if slot.several_values:
                 for phrase in slot.others:
@@ -425,17 +258,17 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_NUMBER}(?:[\s-]+[\w.+#/]+){{0,2}}?[\s-]+(?:{nouns})(?![\w])",
+                            rf"(?<![\w]){number}(?:[\s-]+[\w.+#/]+){{0,2}}?[\s-]+(?:{nouns})(?![\w])",
                             re.IGNORECASE,
                         ),
                         False,
                     )
                 )
                 self._counts.append(
-                    (slot, re.compile(rf"(?<=team of\s){_NUMBER}(?![\w])", re.IGNORECASE), False)
+                    (slot, re.compile(rf"(?<=team of\s){number}(?![\w])", re.IGNORECASE), False)
                 )
                 self._bare_counts[slot.name] = re.compile(
-                    rf"^\s*(?:we\s+are\s+|we're\s+|about\s+|around\s+)?{_NUMBER}\s*\.?\s*$",
+                    rf"^\s*(?:{counted}\s+)?{number}\s*\.?\s*$",
                     re.IGNORECASE,
                 )
             if slot.group_nouns:
@@ -445,7 +278,7 @@ class SlotExtractor:
                     (
                         slot,
                         re.compile(
-                            rf"(?<![\w]){_GROUP_NUMBER}(?:\s+[\w-]+){{0,3}}?\s+(?:{groups})(?![\w])",
+                            rf"(?<![\w]){_group_number()}(?:\s+[\w-]+){{0,3}}?\s+(?:{groups})(?![\w])",
                             re.IGNORECASE,
                         ),
                         True,
@@ -478,12 +311,12 @@ class SlotExtractor:
         """False when the phrase ending at `end` counts things other than people: "a handful
         | of third-party APIs", "a couple | of services"; "a small team | of engineers",
         "an org | of 300" and a phrase without "of" count people."""
-        after = _OF_WHAT.match(text, end)
+        after = _markers().of.match(text, end)
         if after is None:
             return True
-        words = re.findall(r"[\w'-]+", after.group(1).lower())[:_OF_WINDOW]
-        people = self._people[slot.name]
-        return any(w in people or w.isdigit() or w in _NUMBER_WORDS for w in words)
+        counted = text_words(text[after.end() : clause_end(text, after.end())])[:_OF_WINDOW]
+        people, numbers = self._people[slot.name], grammar().numbers
+        return any(w in people or w.isdigit() or w in numbers for w in counted)
 
     @classmethod
     def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
@@ -503,7 +336,7 @@ class SlotExtractor:
         return known.copy()
 
     def _extract(self, text: str, pending: str | None) -> Extraction:
-        original, text = text, text.translate(_APOSTROPHES)
+        original, text = text, straight(text)
         candidates: list[SlotMatch] = []
         text_words = words(text)
         patterns = self._global.candidates(text_words)
@@ -549,19 +382,18 @@ class SlotExtractor:
         out = Extraction()
         positive: dict[str, list[SlotMatch]] = {}
         for match in taken:
-            negation = _negation(text, match.start, match.end)
-            if negation is None:
+            negated = negation(text, match.start, match.end)
+            if negated is None:
                 continue
-            negated = negation
-            if match.strength < DIRECT and _in_question(text, match.start):
+            if match.strength < DIRECT and asks_at(text, match.start):
                 continue  # "does Django have an admin?" asks about Django, says nothing of us
             slot = self.spec.slot(match.slot)
-            if slot.wish and _SKILL_BEFORE.search(_SENTENCE_PART.split(text[: match.start])[-1]):
+            if slot.wish and _is_skill(text, match.start):
                 continue  # "comfortable with type hints" is a skill, not a priority
             if slot.count_nouns and not self._counts_people(slot, text, match.end):
                 continue  # "a handful of third-party APIs" counts APIs, not the team
-            if _DURATION.search(match.phrase) and _PERFECT.search(
-                _CLAUSE_BREAK.split(text[: match.start])[-1]
+            if grammar().past.durations.search(match.phrase) and _markers().perfect.search(
+                text, scope_start(text, match.start), match.start
             ):
                 continue  # "we've been writing Scala for years": their past, not its future
             weak = _is_weak(text, match.start, match.end)
@@ -594,27 +426,14 @@ class SlotExtractor:
                 del out.negated[slot_name]
         for fid, pattern in self._frameworks:
             for m in pattern.finditer(text):
-                if _is_negated(text, m.start(), m.end()) and fid not in out.excluded:
+                if negation(text, m.start(), m.end()) and fid not in out.excluded:
                     out.excluded.append(fid)
         return out
 
 
-# A terse list: at least two items, each of at most three words ("py, content, small").
-_ITEM = re.compile(r"[^,;/]+")
-_LIST_ITEM_WORDS = 3
-
-
 def _list_items(text: str) -> list[tuple[int, int]]:
     """The items' spans when `text` is a terse list, else none."""
-    spans = []
-    for m in _ITEM.finditer(text):
-        a, b = m.span()
-        while a < b and not text[a].isalnum():
-            a += 1
-        while b > a and not text[b - 1].isalnum():
-            b -= 1
-        if b > a:
-            spans.append((a, b))
+    spans = list_items(text, terse=True)
     if len(spans) < 2 or any(len(text[a:b].split()) > _LIST_ITEM_WORDS for a, b in spans):
         return []
     return spans
@@ -664,53 +483,66 @@ def _decide(
 def _quote(text: str, matches: list[SlotMatch]) -> str:
     """The user's words behind a value: phrases joined by "and"/commas read as one span."""
     spans: list[list[int]] = []
+    joiners = _markers().joiners
     for m in sorted(matches, key=lambda m: m.start):
-        if spans and (m.start <= spans[-1][1] or _JOINERS.match(text[spans[-1][1] : m.start])):
+        if spans and (m.start <= spans[-1][1] or joiners.match(text[spans[-1][1] : m.start])):
             spans[-1][1] = max(spans[-1][1], m.end)
         else:
             spans.append([m.start, m.end])
     return ", ".join(text[a:b] for a, b in spans[:3])
 
 
-def _negation(text: str, start: int, end: int) -> bool | None:
-    """True when the phrase is ruled out, None when a negation is about something else."""
-    if _NEGATION_BREAKERS.intersection(re.findall(r"\w+", text[start:end].lower())):
-        return False  # "we can't hire fast enough" says hiring matters
-    before = text[:start]
-    if _NEGATING_PHRASES.search(before[-60:]):
-        return True
-    if _ONLY.search(before[-30:]):
-        return False
-    clause = _CLAUSE_BREAK.split(before.lower())[-1]
-    nobody = _NOBODY.search(clause)
-    if nobody is not None:
-        later = re.findall(r"[\w']+", clause[nobody.end() :])
-        return None if _NEGATION_BREAKERS.intersection(later) else True
-    words = re.findall(r"[\w']+", clause)[-_NEGATION_WINDOW:]
-    for n, word in enumerate(words):
-        if word in _NEGATIONS or word.endswith("n't"):
-            # "we can't hire Rust people": neither a Rust team nor a ban on Rust.
-            if any(w in _NEGATION_BREAKERS for w in words[n + 1 :]):
-                return None
-            # "we don't want to write admin screens by hand": they want one, built in.
-            return not _DIY.match(_CLAUSE_BREAK.split(text[end : end + 60])[0])
-    return bool(_NEGATED_AFTER.match(text[end : end + 80]))
+@dataclass(frozen=True, slots=True)
+class _Markers:
+    """Patterns the extractor builds from intents/text.yaml's words."""
+
+    perfect: re.Pattern[str]
+    past_after: re.Pattern[str]
+    of: re.Pattern[str]
+    joiners: re.Pattern[str]
 
 
-def _is_negated(text: str, start: int, end: int) -> bool:
-    return bool(_negation(text, start, end))
+@functools.cache
+def _markers() -> _Markers:
+    g = grammar()
+    past, people = g.past, g.people
+    subjects = people.first_person | people.builders | people.everyone
+    attached = [re.escape(a) for a in past.perfect_auxiliaries if a.startswith("'")]
+    auxiliaries = Phrases(a for a in past.perfect_auxiliaries if not a.startswith("'"))
+    joiners = "|".join(re.escape(j) for j in g.joiners)
+    contracted = "|".join(attached)
+    return _Markers(
+        # "we've been writing", "the team has used": the people's present perfect.
+        perfect=re.compile(
+            rf"{subjects.group()}(?:{contracted}|\s+{auxiliaries.group()})"
+            rf"\s+(?:(?!to\b)\w+\s+)?{past.perfect_participles.group()}",
+            re.IGNORECASE,
+        ),
+        past_after=re.compile(rf"\s+{past.after.group()}", re.IGNORECASE),
+        of=re.compile(r"\s+of\s+", re.IGNORECASE),
+        joiners=re.compile(rf"^(?:\s*(?:{joiners})\s*)+$|^\s+$", re.IGNORECASE),
+    )
 
 
-def _in_question(text: str, start: int) -> bool:
-    """True when the sentence around `start` ends with a question mark."""
-    end = re.search(r"[.!?\n]", text[start:])
-    return end is not None and end.group(0) == "?"
+def _is_skill(text: str, start: int) -> bool:
+    """True when a skill word ("comfortable with") stands shortly before `start` in its
+    sentence, commas and "and" allowed between ("experience with monitoring and tracing")."""
+    g = grammar()
+    for m in g.skills.finditer(text, sentence_start(text, start), start):
+        between = text[m.end() : start]
+        if len(text_words(between)) <= g.skill_window and not g.clauses.opening.search(between):
+            return True
+    return False
 
 
 def _is_weak(text: str, start: int, end: int) -> bool:
-    clause = _CLAUSE_BREAK.split(text[:start])[-1]
-    return (
-        bool(_WEAK_BEFORE.search(clause[-40:]))
-        or bool(_WEAK_NEAR.search(clause[-60:]))
-        or bool(_WEAK_AFTER.match(text[end:]))
-    )
+    """True when the phrase at text[start:end] is in the past or in someone else's mouth."""
+    past = grammar().past
+    begin = scope_start(text, start)
+    if past.before.search(text, max(begin, start - _PAST_REACH), start):
+        return True
+    for m in past.near.finditer(text, begin, start):
+        between = text[m.end() : start]
+        if len(text_words(between)) <= past.near_window and not past.present.search(between):
+            return True
+    return bool(_markers().past_after.match(text, end))

@@ -19,10 +19,9 @@ from rapidfuzz.distance import OSA
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
+from bot.text import inflects
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-# Endings of a known word that make another real word ("resizes", "cached", "curators").
-_ENDINGS = ("s", "es", "d", "ed", "ing", "ly", "er", "ers", "r", "rs")
 # Shorter words have too many neighbours one edit away to guess which was meant.
 MIN_LENGTH = 4
 # A description's four-letter words are mostly abbreviations one edit from a name ("perf" and
@@ -96,7 +95,7 @@ class Speller:
         lowered = word.lower()
         if len(lowered) < self.min_length or lowered in self.known or not lowered.isalpha():
             return word
-        if any(lowered.endswith(end) and lowered[: -len(end)] in self.known for end in _ENDINGS):
+        if inflects(lowered, self.known):
             return word  # the word list has few inflections: "crunches" is "crunch" + "es"
         if lowered not in self._cache:
             limit = 1 if len(lowered) < 8 else 2

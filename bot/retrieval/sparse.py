@@ -1,4 +1,5 @@
-"""BM25 over passages with bm25s, behind a tokenizer that folds plurals and common suffixes."""
+"""BM25 over passages with bm25s, behind a tokenizer that folds plurals and common suffixes
+(the text layer's light stemmer, `bot.text.stem`: "APIs"/"api", "deploying"/"deploy")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Sequence
 
 import bm25s  # type: ignore[import-untyped]
 import numpy as np
+
+from bot.text import stem, straight
 
 # bm25s sets its own logger to DEBUG on import, which overrides LOG_LEVEL and prints a line
 # on every index build; let the root level decide again.
@@ -28,32 +31,11 @@ _STOPWORD_TEXT = """
     use using good better best
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# Suffixes folded so "APIs"/"api", "deploying"/"deploy", "threads"/"thread" meet; a light
-# stemmer is enough for a few hundred words and needs no extra dependency.
-_SUFFIXES = ("ies", "ing", "ed", "es", "s")
-
-
-def stem(word: str) -> str:
-    """A light English stem: strips one plural or verb suffix ("apis" -> "api")."""
-    if len(word) < 4 or not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        base = word[: -len(suffix)]
-        # A stem keeps a vowel: "spring" is not "spr" + "ing".
-        if word.endswith(suffix) and len(base) >= 3 and any(c in "aeiouy" for c in base):
-            if suffix == "ies":
-                return word[:-3] + "y"
-            if suffix == "s" and word.endswith("ss"):
-                return word
-            word = base
-            break
-    # "hire" and "hiring" (and "scale", "scaling") must meet: drop a silent final e.
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content words of `text` ("Node.js" gives "node" and "js")."""
-    words = _TOKEN.findall(text.lower().replace("’", "'").replace("'", ""))
+    words = _TOKEN.findall(straight(text).lower().replace("'", ""))
     return [stem(w) for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 

@@ -14,6 +14,13 @@ from bot.retrieval.fusion import BASELINES
 
 pytestmark = pytest.mark.model
 
+# The answer path's ratchets on dev (369 in scope, 171 out), at what it measured: 0.873 hit@1,
+# 0.954 hit@3, 0.011 in scope declined, 0.965 out of scope declined. Raise them with each gain.
+DEV_HIT1 = 0.87
+DEV_HIT3 = 0.95
+DEV_DECLINED_INSIDE = 0.011
+DEV_DECLINED_OUTSIDE = 0.96
+
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
@@ -72,17 +79,15 @@ def test_hybrid_holds_its_measured_figures(retriever, repo):
         for q in load_questions(repo / "datasets" / f"questions.{split}.yaml", retriever.kb)
     ]
     scored = score_questions(retriever, questions)
-    # Fusion is chosen on dev, so it must beat its parts there. The test split is frozen and
-    # blind-written: these floors are ratchets at what it measured (raised with each gain).
+    # Fusion is chosen on dev, so it must beat its parts there, and the floors are ratchets on
+    # dev at what it measured (raised with each gain). The test split is frozen and
+    # blind-written: eval prints it, CI asserts no minimum on it (a dev/test gap is a finding).
     dev = [s for s in scored if s.question.split == "dev"]
     metrics = {name: evaluate(f, dev, retriever) for name, f in BASELINES.items()}
     assert metrics["hybrid"].mrr10 > metrics["bm25"].mrr10
     assert metrics["hybrid"].mrr10 > metrics["dense"].mrr10
-    test = evaluate(
-        BASELINES["hybrid"], [s for s in scored if s.question.split == "test"], retriever
-    )
-    assert test.hit3 >= 0.96  # 0.870 before glosses and role words; 0.939 after; 0.965 now
-    assert test.oos_accuracy >= 0.85  # the ranking's own threshold, without the catalogue
+    assert metrics["hybrid"].hit3 >= 0.96  # 0.962 on 369 in scope
+    assert metrics["hybrid"].oos_accuracy >= 0.74  # 0.749: the ranking's own threshold
     assert set(SPLITS) == {s.question.split for s in scored}
 
 
@@ -101,24 +106,25 @@ def test_the_eval_report_shows_every_method_on_both_splits(retriever, repo):
 
 
 def test_the_answers_hold_their_measured_figures(retriever, repo):
-    """The whole answer path on the frozen test split: floors at what it measured."""
+    """The whole answer path on the dev split: ratchets at what it measured.
+
+    The frozen test split gets no floor here: eval prints it, and a dev/test gap is a finding.
+    """
     from bot.dialogue.answer import Answerer
     from bot.embedding.files import vocabulary
     from bot.evaluation import answers
     from bot.nlu.spelling import Speller
 
     kb = retriever.kb
-    questions = load_questions(repo / "datasets" / "questions.test.yaml", kb)
+    questions = load_questions(repo / "datasets" / "questions.dev.yaml", kb)
     outcomes = answers.judge(Answerer(kb, retriever, Speller(kb, vocabulary())), questions)
     inside = answers.figures([o for o in outcomes if o.question.in_scope])
     outside = answers.figures([o for o in outcomes if not o.question.in_scope])
-    # Before issue 12: 0.652 / 0.800 / 0.043 declined / 0.727 declined. Its first round:
-    # 0.800 / 0.922 / 0.026 / 0.927. Its second (glosses for every passage, threshold 0.26):
-    # 0.852 / 0.957 / 0.017 / 0.909 -- out of scope declined fell, so its floor went down.
-    assert inside.hit1 is not None and inside.hit1 >= 0.85
-    assert inside.hit3 is not None and inside.hit3 >= 0.95
-    assert inside.declined <= 0.02
-    assert outside.declined >= 0.90
+    # Dev, 369 in scope and 171 out: 0.873 / 0.954 / 0.011 declined / 0.965 declined.
+    assert inside.hit1 is not None and inside.hit1 >= DEV_HIT1
+    assert inside.hit3 is not None and inside.hit3 >= DEV_HIT3
+    assert inside.declined <= DEV_DECLINED_INSIDE
+    assert outside.declined >= DEV_DECLINED_OUTSIDE
 
 
 # Questions of our own (not in datasets/) about backend topics the article never discusses that

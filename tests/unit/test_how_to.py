@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 from support.fakes import ScriptedRetriever
 
-from bot.dialogue.answer import (
-    FACT,
-    FAULT,
-    HOW_TO,
-    Answerer,
-    decline_how_to,
-)
+from bot.dialogue.answer import Answerer, decline_how_to
 from bot.knowledge.mentions import uncovered_subjects, weighed_against, without_frameworks
+from bot.nlu.forms import read_form
 from bot.render.text import render_text
 from bot.retrieval import Hit, RetrievalResult
 
@@ -43,7 +38,7 @@ def test_without_frameworks_cuts_framework_and_language_names(kb):
     ],
 )
 def test_requests_for_steps_are_how_to(text):
-    assert HOW_TO.search(text)
+    assert read_form(text).how_to
 
 
 @pytest.mark.parametrize(
@@ -57,7 +52,7 @@ def test_requests_for_steps_are_how_to(text):
     ],
 )
 def test_choices_and_other_questions_are_not_how_to(text):
-    assert not HOW_TO.search(text)
+    assert not read_form(text).how_to
 
 
 @pytest.mark.parametrize(
@@ -76,7 +71,7 @@ def test_choices_and_other_questions_are_not_how_to(text):
     ],
 )
 def test_fault_reports_are_recognised(text, fault):
-    assert bool(FAULT.search(text)) is fault
+    assert read_form(text).fault is fault
 
 
 def test_the_decline_says_so_first_and_offers_each_framework_once(kb):
@@ -164,7 +159,7 @@ def test_a_question_naming_a_framework_declined_as_off_topic_offers_the_framewor
     ],
 )
 def test_requests_for_facts_the_article_never_gives_are_recognised(text, fact):
-    assert bool(FACT.search(text)) is fact
+    assert read_form(text).fact is fact
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ from bot.retrieval import Fusion, Hit, RetrievalResult, build_retriever
 from bot.retrieval.cache import cache_path, index_rows, passage_vectors
 from bot.retrieval.fusion import minmax, pooled, rrf, saturate
 from bot.retrieval.off_topic import nearest_off_topic
-from bot.retrieval.sparse import SparseIndex, stem, tokenize
+from bot.retrieval.sparse import SparseIndex, tokenize
+from bot.text import stem
 
 
 class FakeEmbedder:
