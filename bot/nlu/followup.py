@@ -20,6 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
 from bot.replies import Subject
 from bot.text import is_question, straight
+from bot.text.phrases import Phrases
 
 FILE = "followups.yaml"
 # ask: answer `text` as a first question; compare: `frameworks` side by side, ranked by `text`;
@@ -37,11 +38,8 @@ class Resolution:
 
 
 def _phrases(words: list[str]) -> re.Pattern[str]:
-    """One pattern matching any of `words` as whole words, longest first."""
-    body = "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
-    return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.IGNORECASE)
+    """One pattern matching any of `words` as whole words (the text layer's phrases)."""
+    return Phrases(words).pattern
 
 
 @dataclass(frozen=True, slots=True)
