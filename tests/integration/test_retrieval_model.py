@@ -14,11 +14,13 @@ from bot.retrieval.fusion import BASELINES
 
 pytestmark = pytest.mark.model
 
-# The answer path's ratchets on dev (369 in scope, 171 out), at what it measured: 0.873 hit@1,
-# 0.954 hit@3, 0.011 in scope declined, 0.965 out of scope declined. Raise them with each gain.
-DEV_HIT1 = 0.87
-DEV_HIT3 = 0.95
-DEV_DECLINED_INSIDE = 0.011
+# The answer path's ratchets on dev (388 in scope, 185 out), at what it measured: 0.856 hit@1,
+# 0.943 hit@3, 0.023 in scope declined, 0.968 out of scope declined (0.873 / 0.954 / 0.011 /
+# 0.965 on the 369 / 171 before issue 21's items joined, unchanged on those). Raise them with
+# each gain.
+DEV_HIT1 = 0.855
+DEV_HIT3 = 0.94
+DEV_DECLINED_INSIDE = 0.024
 DEV_DECLINED_OUTSIDE = 0.96
 
 
@@ -86,8 +88,10 @@ def test_hybrid_holds_its_measured_figures(retriever, repo):
     metrics = {name: evaluate(f, dev, retriever) for name, f in BASELINES.items()}
     assert metrics["hybrid"].mrr10 > metrics["bm25"].mrr10
     assert metrics["hybrid"].mrr10 > metrics["dense"].mrr10
-    assert metrics["hybrid"].hit3 >= 0.96  # 0.962 on 369 in scope
-    assert metrics["hybrid"].oos_accuracy >= 0.74  # 0.749: the ranking's own threshold
+    assert metrics["hybrid"].hit3 >= 0.96  # 0.961 on 388 in scope
+    # 0.703 on 185: the 14 uncovered technologies dev gained (issue 21) are declined by the
+    # answer path by name, not by the ranking's own threshold (0.749 on the 171 before).
+    assert metrics["hybrid"].oos_accuracy >= 0.70
     assert set(SPLITS) == {s.question.split for s in scored}
 
 
@@ -111,16 +115,18 @@ def test_the_answers_hold_their_measured_figures(retriever, repo):
     The frozen test split gets no floor here: eval prints it, and a dev/test gap is a finding.
     """
     from bot.dialogue.answer import Answerer
-    from bot.embedding.files import vocabulary
+    from bot.embedding.files import common_words, vocabulary
     from bot.evaluation import answers
     from bot.nlu.spelling import Speller
 
     kb = retriever.kb
     questions = load_questions(repo / "datasets" / "questions.dev.yaml", kb)
-    outcomes = answers.judge(Answerer(kb, retriever, Speller(kb, vocabulary())), questions)
+    outcomes = answers.judge(
+        Answerer(kb, retriever, Speller(kb, vocabulary(), common=common_words())), questions
+    )
     inside = answers.figures([o for o in outcomes if o.question.in_scope])
     outside = answers.figures([o for o in outcomes if not o.question.in_scope])
-    # Dev, 369 in scope and 171 out: 0.873 / 0.954 / 0.011 declined / 0.965 declined.
+    # Dev, 388 in scope and 185 out: 0.856 / 0.943 / 0.023 declined / 0.968 declined.
     assert inside.hit1 is not None and inside.hit1 >= DEV_HIT1
     assert inside.hit3 is not None and inside.hit3 >= DEV_HIT3
     assert inside.declined <= DEV_DECLINED_INSIDE
