@@ -502,9 +502,9 @@ class Engine:
 
     def _on_text(self, state: DialogueState, text: str) -> tuple[DialogueState, list[Reply]]:
         text = self.resolver.unframed(text)  # "ok so", "unrelated but": nothing to read
-        resolution = self._follow_up(state, text)
-        if resolution is not None:
-            return state, [self._resolved(state, text, resolution), *self._pending(state)]
+        follow = self._follow_up(state, text)
+        if follow is not None:
+            return state, [self._resolved(state, text, *follow), *self._pending(state)]
         meaning = self.interpreter.interpret(text, state)
         # Answer the text the vector encodes: typos mended ("operationaly" -> "operational").
         return self._act(state, meaning.text or text, meaning)
@@ -533,8 +533,11 @@ class Engine:
             return state, [self._question(state, reprompt=True)]
         return state, [self._answer(text, meaning.vector), *self._pending(state)]
 
-    def _follow_up(self, state: DialogueState, text: str) -> Resolution | None:
-        """The standalone question `text` stands for in this conversation, or None.
+    def _follow_up(
+        self, state: DialogueState, text: str
+    ) -> tuple[Resolution, answer.Answer | None] | None:
+        """The standalone question `text` stands for in this conversation, or None; with its
+        answer when finding it took answering it already.
 
         Exact keywords ("skip", "back") are never follow-ups, nor is an answer to the pending
         question ("what about serverless?" answers "Where will it run?") unless it compares
@@ -544,19 +547,22 @@ class Engine:
             return None
         text = self._mended(text)
         resolution = self.resolver.resolve(text, state.subject)
-        if resolution is None and state.subject.pick is not None:
-            resolution = self._about_pick(self.resolver.unframed(text), state.subject.pick)
-        if resolution is not None and resolution.act == "ask" and state.mode == "form":
+        follow: tuple[Resolution, answer.Answer | None] | None = None
+        if resolution is not None:
+            follow = (resolution, None)
+        if follow is None and state.subject.pick is not None:
+            follow = self._about_pick(self.resolver.unframed(text), state.subject.pick)
+        if follow is not None and follow[0].act == "ask" and state.mode == "form":
             pending = self.extractor.extract(text, state.requested_slot)
             if state.requested_slot in pending.values:
                 return None
-        return resolution
+        return follow
 
-    def _about_pick(self, text: str, pick: str) -> Resolution | None:
+    def _about_pick(self, text: str, pick: str) -> tuple[Resolution, answer.Answer | None] | None:
         """After a pick, a question naming no technology is about the pick ("what should we
         watch out for?"), unless the article answers it apart from any one runtime ("what's
-        the bottom line on how to pick?"). A question is never a fact about the team: only a
-        statement changes an answer."""
+        the bottom line on how to pick?"): then its answer alone is the reply. A question is
+        never a fact about the team: only a statement changes an answer."""
         if not self.resolver.asks(text) or mentioned_frameworks(text, self.kb, languages=True):
             return None
         if mentioned_uncovered(text, self.kb):
@@ -567,21 +573,28 @@ class Engine:
             and alone.passages
             and answer.family_of(self.kb, alone.passages[0]) is None
         ):
-            return Resolution("ask", text)
+            return Resolution("ask", text), alone
         name = self.resolver.referent(pick)
-        return Resolution("ask", f"{text.rstrip(' ?.!')} with {name}?", (pick,))
+        return Resolution("ask", f"{text.rstrip(' ?.!')} with {name}?", (pick,)), None
 
-    def _resolved(self, state: DialogueState, text: str, resolution: Resolution) -> Reply:
-        """The reply to a follow-up: its standalone question answered as a first one is."""
+    def _resolved(
+        self,
+        state: DialogueState,
+        text: str,
+        resolution: Resolution,
+        answered: answer.Answer | None,
+    ) -> Reply:
+        """The reply to a follow-up: its standalone question answered as a first one is
+        (`answered`: that answer, when it is known already)."""
         if resolution.act == "why_not" and state.subject.pick is not None:
             return self._why_not(state, text, resolution)
         if resolution.act in ("compare", "why_not"):
             first, second = resolution.frameworks[:2]
-            answer = self.answerer.comparison(first, second, resolution.text)
+            found = self.answerer.comparison(first, second, resolution.text)
         else:
-            answer = self.answerer.answer(resolution.text)
+            found = answered or self.answerer.answer(resolution.text)
         resolved = resolution.text if resolution.text != text else None
-        return feedback.with_answer(replace(answer, question=text), resolved)
+        return feedback.with_answer(replace(found, question=text), resolved)
 
     def _why_not(self, state: DialogueState, text: str, resolution: Resolution) -> Reply:
         """Why the pick and not the other framework of `resolution`, from the score table."""

@@ -20,6 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
 from bot.replies import Subject
 from bot.text import is_question, straight
+from bot.text.grammar import word_count, word_list
 from bot.text.phrases import Phrases
 
 FILE = "followups.yaml"
@@ -37,9 +38,11 @@ class Resolution:
     frameworks: tuple[str, ...] = ()
 
 
-def _phrases(words: list[str]) -> re.Pattern[str]:
-    """One pattern matching any of `words` as whole words (the text layer's phrases)."""
-    return Phrases(words).pattern
+def _family(node: Node, key: str, before: str = "", after: str = "") -> re.Pattern[str]:
+    """The words at `key` as one pattern (the text layer's phrases), between the regexes
+    `before` and `after` when the family matches only in a place ("^\\W*": opening)."""
+    body = Phrases(word_list(node, key)).group()
+    return re.compile(f"{before}{body}{after}", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,48 +71,32 @@ class FollowUpWords:
     fillers: frozenset[str]
 
 
-def _words(node: Node, key: str) -> list[str]:
-    words = node.require(key).texts()
-    for word in words:
-        if word != word.lower():
-            raise node.require(key).error(f"'{word}': write follow-up words in lower case")
-    return words
-
-
 def load_followups(directory: Path) -> FollowUpWords:
     """Read intents/followups.yaml; a DataError (file:line) when a family is missing."""
     root = load_yaml(directory / FILE)
     pronouns = root.require("pronouns")
-    count = root.require("ellipsis_words")
+    opening = r"^\W*"
     return FollowUpWords(
-        one=_phrases(_words(pronouns, "one")),
-        possessive=_phrases(_words(pronouns, "possessive")),
-        pick=_phrases(_words(pronouns, "pick")),
-        both=_phrases(_words(pronouns, "both")),
-        both_possessive=_phrases(_words(pronouns, "both_possessive")),
-        former=_phrases(_words(pronouns, "former")),
-        latter=_phrases(_words(pronouns, "latter")),
-        discourse=re.compile(
-            rf"^\W*{_phrases(_words(root, 'discourse')).pattern}[\s,.!:;-]+", re.IGNORECASE
-        ),
-        conditions=_phrases(_words(root, "conditions")),
-        kinds=re.compile(
-            rf"\bthe\s+([\w.+#-]+)\s+{_phrases(_words(root, 'kinds')).pattern}", re.IGNORECASE
-        ),
-        closers=re.compile(rf"{_phrases(_words(root, 'closers')).pattern}\W*$", re.IGNORECASE),
-        ellipsis=re.compile(rf"^\W*{_phrases(_words(root, 'ellipsis')).pattern}\b", re.IGNORECASE),
-        ellipsis_words=int(count.number()),
-        comparatives=_phrases(_words(root, "comparatives")),
-        equatives=re.compile(
-            rf"{_phrases(_words(root, 'equatives')).pattern}\s+[\w-]+\W*$", re.IGNORECASE
-        ),
-        choosers=_phrases(_words(root, "choosers")),
-        why_not=_phrases(_words(root, "why_not")),
-        requests=re.compile(rf"^\W*{_phrases(_words(root, 'requests')).pattern}\b", re.IGNORECASE),
-        hypotheticals=re.compile(
-            rf"^\W*{_phrases(_words(root, 'hypotheticals')).pattern}", re.IGNORECASE
-        ),
-        fillers=frozenset(_words(root, "fillers")),
+        one=_family(pronouns, "one"),
+        possessive=_family(pronouns, "possessive"),
+        pick=_family(pronouns, "pick"),
+        both=_family(pronouns, "both"),
+        both_possessive=_family(pronouns, "both_possessive"),
+        former=_family(pronouns, "former"),
+        latter=_family(pronouns, "latter"),
+        discourse=_family(root, "discourse", opening, r"[\s,.!:;-]+"),
+        conditions=_family(root, "conditions"),
+        kinds=_family(root, "kinds", r"\bthe\s+([\w.+#-]+)\s+"),
+        closers=_family(root, "closers", after=r"\W*$"),
+        ellipsis=_family(root, "ellipsis", opening, r"\b"),
+        ellipsis_words=word_count(root, "ellipsis_words"),
+        comparatives=_family(root, "comparatives"),
+        equatives=_family(root, "equatives", after=r"\s+[\w-]+\W*$"),
+        choosers=_family(root, "choosers"),
+        why_not=_family(root, "why_not"),
+        requests=_family(root, "requests", opening, r"\b"),
+        hypotheticals=_family(root, "hypotheticals", opening),
+        fillers=frozenset(word_list(root, "fillers")),
     )
 
 

@@ -142,7 +142,7 @@ class Grammar:
     go_before: Phrases
 
 
-def _strings(node: Node, key: str) -> list[str]:
+def word_list(node: Node, key: str) -> list[str]:
     """The strings listed at `key`: lower case, and strings (YAML reads a bare no as false)."""
     field = node.require(key)
     out = []
@@ -159,10 +159,11 @@ def _strings(node: Node, key: str) -> list[str]:
 
 
 def _phrases(node: Node, key: str) -> Phrases:
-    return Phrases(_strings(node, key))
+    return Phrases(word_list(node, key))
 
 
-def _count(node: Node, key: str) -> int:
+def word_count(node: Node, key: str) -> int:
+    """The whole number of words at `key` (a DataError at its line otherwise)."""
     field = node.require(key)
     value = field.number()
     if value < 0 or value != int(value):
@@ -223,8 +224,8 @@ def load_grammar(directory: Path) -> Grammar:
         ),
         negation=NegationWords(
             preceding=_phrases(neg, "preceding"),
-            endings=tuple(_strings(neg, "preceding_endings")),
-            window=_count(neg, "window"),
+            endings=tuple(word_list(neg, "preceding_endings")),
+            window=word_count(neg, "window"),
             reaching=_phrases(neg, "reaching"),
             pseudo=_phrases(neg, "pseudo"),
             termination=_phrases(neg, "termination"),
@@ -238,7 +239,7 @@ def load_grammar(directory: Path) -> Grammar:
         questions=QuestionWords(
             auxiliaries=_phrases(ask, "auxiliaries"),
             openers=Phrases(
-                _strings(ask, "auxiliaries") + _strings(ask, "wh") + _strings(ask, "requests")
+                word_list(ask, "auxiliaries") + word_list(ask, "wh") + word_list(ask, "requests")
             ),
             topics=_phrases(ask, "topics"),
             topic_links=_phrases(ask, "topic_links"),
@@ -261,37 +262,37 @@ def load_grammar(directory: Path) -> Grammar:
         numbers=_numbers(root, "numbers"),
         group_numbers=_numbers(root, "group_numbers"),
         count_openers=_phrases(root, "count_openers"),
-        prepositions=frozenset(_strings(fun, "prepositions")),
+        prepositions=frozenset(word_list(fun, "prepositions")),
         determiners=_phrases(fun, "determiners"),
-        not_verbs=frozenset(_strings(fun, "not_verbs")),
-        joiners=tuple(_strings(fun, "joiners")),
-        stem_endings=tuple(_strings(forms, "stem_endings")),
-        speller_endings=tuple(_strings(forms, "speller_endings")),
+        not_verbs=frozenset(word_list(fun, "not_verbs")),
+        joiners=tuple(word_list(fun, "joiners")),
+        stem_endings=tuple(word_list(forms, "stem_endings")),
+        speller_endings=tuple(word_list(forms, "speller_endings")),
         past=PastWords(
             before=_phrases(past, "before"),
             near=_phrases(past, "near"),
-            near_window=_count(past, "near_window"),
+            near_window=word_count(past, "near_window"),
             present=_phrases(past, "present"),
             after=_phrases(past, "after"),
             durations=_phrases(past, "durations"),
-            perfect_auxiliaries=tuple(_strings(past, "perfect_auxiliaries")),
+            perfect_auxiliaries=tuple(word_list(past, "perfect_auxiliaries")),
             perfect_participles=_phrases(past, "perfect_participles"),
         ),
         skills=_phrases(root, "skills"),
-        skill_window=_count(root, "skill_window"),
+        skill_window=word_count(root, "skill_window"),
         article=_phrases(root, "article"),
         change_verbs=_phrases(change, "verbs"),
         change_determiners=_phrases(change, "determiners"),
-        change_anything=frozenset(_strings(change, "anything")),
+        change_anything=frozenset(word_list(change, "anything")),
         comparison_markers=_phrases(comp, "markers"),
         alternatives=_phrases(comp, "alternatives"),
         comparatives=_phrases(comp, "comparatives"),
-        plain_comparison=frozenset(_strings(comp, "plain")),
+        plain_comparison=frozenset(word_list(comp, "plain")),
         context_before=_phrases(ctx, "before"),
         context_determiners=_phrases(ctx, "before_determiners"),
         context_suffixes=_phrases(ctx, "suffixes"),
-        no_need=frozenset(_strings(root, "no_need")),
-        go_after=tuple(_strings(root.require("go_language"), "after")),
+        no_need=frozenset(word_list(root, "no_need")),
+        go_after=tuple(word_list(root.require("go_language"), "after")),
         go_before=_phrases(root.require("go_language"), "before"),
     )
 

@@ -145,7 +145,7 @@ def test_followup_words_are_validated_with_file_and_line(tmp_path: Path, repo: P
         load_followups(tmp_path)
     # YAML reads a bare `on` as true: the loader says so instead of matching "True".
     (tmp_path / "followups.yaml").write_text(text.replace('"on"', "on"))
-    with pytest.raises(DataError, match=r"followups.yaml:\d+: 'True'"):
+    with pytest.raises(DataError, match=r"followups.yaml:\d+: fillers: 'True' is no word"):
         load_followups(tmp_path)
 
 
