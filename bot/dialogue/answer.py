@@ -19,9 +19,11 @@ from bot.knowledge.mentions import (
     weighed_against,
     without_frameworks,
 )
+from bot.knowledge.phrases import words
 from bot.nlu.forms import read_form, says_more_than
 from bot.nlu.names import unknown_technologies
 from bot.replies import Answered, AnswerKind, Citation, Option, Part, Reply, Shown
+from bot.retrieval.off_topic import NAMED_REST_MARGIN
 from bot.retrieval.port import Retriever
 from bot.retrieval.retriever import RetrievalResult
 from bot.text import grammar
@@ -443,13 +445,26 @@ class Answerer:
 
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
+        rest = self._rest(text, self._unknown(text))
+        return [rest] if rest else []
+
+    def _rest(self, text: str, unknown: list[tuple[int, int, str]]) -> str:
+        """What a question naming a covered framework asks once every technology's name is
+        cut out ("does prisma play nicely with nestjs" -> "does play nicely with"); "" when
+        it names none, or nothing is left."""
         if not mentioned_frameworks(text, self.kb, languages=True):
-            return []
-        unknown = self._unknown(text)
-        if not (read_form(text).asks_beyond or self._asks_about_uncovered(text, unknown)):
-            return []
+            return ""
         others = [(start, end) for start, end, _ in unknown]
-        return [without_frameworks(text, self.kb, uncovered=True, others=others)]
+        rest = without_frameworks(text, self.kb, uncovered=True, others=others)
+        return rest if words(rest) else ""
+
+    def _off_topic_rest(self, rest: str) -> RetrievalResult | None:
+        """The search of `rest` when it is nearer a topic the article never discusses than
+        any passage, by NAMED_REST_MARGIN ("what does a spring boot licence cost"); else None."""
+        if not rest:
+            return None
+        found: RetrievalResult = self.retriever.search(rest, k=1)
+        return found if found.off_topic_gap >= NAMED_REST_MARGIN else None
 
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
@@ -458,10 +473,15 @@ class Answerer:
             text = self.speller.correct(text)
             if text != question:
                 vector = None  # the vector of the misspelt text
+        unknown = self._unknown(text)
+        rest = self._rest(text, unknown)
+        if self._off_topic_rest(rest) is not None:
+            named = tuple(mentioned_frameworks(text, self.kb, languages=True))
+            reply = decline_how_to(self.kb, named, how_to=read_form(text).asks_how)
+            return Answer(question, reply, "decline", False)
         pair = compared_pair(text, self.kb)
         if pair is not None:
             return replace(self.comparison(*pair, question=text, vector=vector), question=question)
-        unknown = self._unknown(text)
         if unknown and not mentioned_frameworks(text, self.kb, languages=True):
             # "is vapor ready for production?": the catalogue lacks Vapor, and the article
             # ("all three are production-grade") says nothing of it.
@@ -482,16 +502,15 @@ class Answerer:
         uncovered = tuple(dict.fromkeys([*result.uncovered, *(n for _, _, n in unknown)]))
         asks_uncovered = self._asks_about_uncovered(text, unknown)
         form = read_form(text)
-        if result.frameworks and (form.asks_beyond or asks_uncovered):
-            # What is left once the names of technologies are cut out is what the question asks:
-            # "does prisma play nicely with nestjs" asks "does play nicely with".
-            others = [(start, end) for start, end, _ in unknown]
-            rest = self.retriever.search(
-                without_frameworks(text, self.kb, uncovered=True, others=others), k=1
-            )
-            if not rest.topical:
-                reply = decline_how_to(self.kb, result.frameworks, uncovered, form.asks_how)
-                return Answer(question, reply, "decline", False)
+        # What is left once the names of technologies are cut out is what the question asks:
+        # "does prisma play nicely with nestjs" asks "does play nicely with".
+        if (
+            rest
+            and (form.asks_beyond or asks_uncovered)
+            and not self.retriever.search(rest, k=1).topical
+        ):
+            reply = decline_how_to(self.kb, result.frameworks, uncovered, form.asks_how)
+            return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None
         if result.topical and not _asks_back(reply) and not asks_uncovered:

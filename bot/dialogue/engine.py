@@ -90,12 +90,18 @@ def _settle_after(
 def _remember(state: DialogueState, replies: list[Reply], named: list[str]) -> None:
     """Keep what the last answer was about in `state.subject` (a pick sets it in _advance).
 
-    A decline keeps the subject: "and koa?" after a Node.js question changes nothing that
-    "and fastify?" would carry on from. A message answered otherwise ("spring boot for our
-    payments platform" starts the form) still makes the frameworks it `named` the subject.
+    A decline about no covered framework keeps the subject: "and koa?" after a Node.js
+    question changes nothing that "and fastify?" would carry on from. One that `named` a
+    covered framework is the question "and spring boot?" asks again ("does django play nicely
+    with postgres?"). A message answered otherwise ("spring boot for our payments platform"
+    starts the form) still makes the frameworks it named the subject.
     """
     answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
     subject = state.subject
+    if answered is not None and answered.kind == "decline" and named:
+        subject.frameworks, subject.pair, subject.aspect = list(named), [], None
+        subject.question, subject.kind = answered.resolved or answered.question, "answer"
+        return
     if answered is None or answered.kind in ("decline", "choices"):
         if named and not any(r.kind == "recommendation" for r in replies):
             subject.frameworks, subject.pair = list(named), []

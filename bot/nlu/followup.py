@@ -20,7 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
 from bot.replies import Subject
 from bot.text import is_question, straight
-from bot.text.grammar import word_count, word_list
+from bot.text.grammar import grammar, word_count, word_list
 from bot.text.phrases import Phrases
 
 FILE = "followups.yaml"
@@ -96,7 +96,8 @@ def load_followups(directory: Path) -> FollowUpWords:
         why_not=_family(root, "why_not"),
         requests=_family(root, "requests", opening, r"\b"),
         hypotheticals=_family(root, "hypotheticals", opening),
-        fillers=frozenset(word_list(root, "fillers")),
+        # "and node devs?": the people who build with a framework add nothing to its name.
+        fillers=frozenset(word_list(root, "fillers")) | grammar().people.builders.words,
     )
 
 
@@ -150,7 +151,8 @@ class Resolver:
         others = [f for f in named if f not in current]
         pick = subject.pick
         rivals = [f for f in named if f != pick]
-        if pick and rivals and self.words.why_not.search(text):
+        # "how would go compare to what you picked": the pick's own words are no why-not.
+        if pick and rivals and self.words.why_not.search(self.words.pick.sub(" ", text)):
             return self._why_not(pick, rivals[0])
         if pick and self.words.pick.search(text):
             current = [pick]  # "is the one you picked easy to learn": it is the pick
@@ -237,7 +239,9 @@ class Resolver:
         head, tail = text[:first_name], text[first_name:]
         for pattern, said in swaps:
             head = pattern.sub(said, head)
-        return head + tail
+        # "how would go compare to what you picked": the pick's words name it wherever they
+        # stand, a name before them or not.
+        return head + words.pick.sub(swaps[0][1], tail)
 
     def referent(self, fid: str) -> str:
         """A framework's name as a standalone question should say it: with the article's

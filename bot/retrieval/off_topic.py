@@ -17,6 +17,24 @@ import numpy as np
 # 0.04-0.05; the probe "zero downtime deploys of our api servers" does (0.048 torch, 0.0455
 # onnx), which 0.046, torch's own middle, declined with torch only.
 OFF_TOPIC_MARGIN = 0.044
+# The same test on what a question naming a covered framework asks once the names are cut out
+# ("what does a spring boot licence cost" -> "what does a licence cost"): bare of its name, an
+# in-scope question still leans to some topic ("is nestjs testable" -> "is testable", 0.169
+# nearer test coverage than any passage), so the bar is higher. On dev the in-scope questions
+# reach 0.261 at most, and 8 of the 13 such questions out of scope clear 0.30.
+NAMED_REST_MARGIN = 0.30
+
+
+def off_topic_gap(
+    vector: np.ndarray | None, best_dense: float, topics: np.ndarray
+) -> tuple[int | None, float]:
+    """The nearest row of `topics` and how much nearer it is than `best_dense` (None, -inf:
+    no vector or no topics)."""
+    if vector is None or not len(topics):
+        return None, float("-inf")
+    sims = topics @ np.asarray(vector, dtype=np.float32)
+    best = int(np.argmax(sims))
+    return best, float(sims[best]) - best_dense
 
 
 def nearest_off_topic(
@@ -26,8 +44,5 @@ def nearest_off_topic(
     margin: float = OFF_TOPIC_MARGIN,
 ) -> int | None:
     """The row of `topics` that beats `best_dense` by `margin` or more (None: none does)."""
-    if vector is None or not len(topics):
-        return None
-    sims = topics @ np.asarray(vector, dtype=np.float32)
-    best = int(np.argmax(sims))
-    return best if float(sims[best]) - best_dense >= margin else None
+    row, gap = off_topic_gap(vector, best_dense, topics)
+    return row if gap >= margin else None

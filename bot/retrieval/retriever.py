@@ -14,7 +14,7 @@ from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered, un
 from bot.retrieval.cache import index_rows, off_topic_vectors, passage_vectors
 from bot.retrieval.fusion import DEFAULT_FUSION, Fusion
 from bot.retrieval.index_text import indexed_text
-from bot.retrieval.off_topic import nearest_off_topic
+from bot.retrieval.off_topic import OFF_TOPIC_MARGIN, off_topic_gap
 from bot.retrieval.sparse import SparseIndex
 
 
@@ -45,6 +45,8 @@ class RetrievalResult:
     topical: bool = True
     # The off-topic description (knowledge/off_topics.yaml) that declined the query, if one did.
     off_topic: str | None = None
+    # How much nearer (cosine) the nearest off-topic description is than the best passage.
+    off_topic_gap: float = float("-inf")
 
 
 class Retriever:
@@ -146,19 +148,18 @@ class Retriever:
         else:
             in_scope = topical
         off_topic = None
-        if in_scope:
+        row, off_gap = off_topic_gap(vector, float(np.nanmax(dense)), self.off_topics)
+        if in_scope and off_gap >= OFF_TOPIC_MARGIN and row is not None:
             # A question nearer a topic the article never discusses than any passage is declined,
             # a framework's name included: the name pulls the question towards the passages, so
             # what still ends nearer an off-topic ("flyway or liquibase for migrations in spring
             # boot?") asks about that topic. On dev no in-scope question naming one comes within
             # 0.035 of the margin (the closest at 0.007 torch, 0.008 onnx).
-            row = nearest_off_topic(vector, float(np.nanmax(dense)), self.off_topics)
-            if row is not None:
-                in_scope, topical, off_topic = False, False, self.kb.off_topics[row]
+            in_scope, topical, off_topic = False, False, self.kb.off_topics[row]
         gap = self.runner_up_gap(fused, order)
         close_call = in_scope and topical and gap is not None and gap < self.fusion.margin
         return RetrievalResult(
-            query, hits, in_scope, close_call, named, uncovered, topical, off_topic
+            query, hits, in_scope, close_call, named, uncovered, topical, off_topic, off_gap
         )
 
 
