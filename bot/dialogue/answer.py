@@ -458,14 +458,6 @@ class Answerer:
         rest = without_frameworks(text, self.kb, uncovered=True, others=others)
         return rest if words(rest) else ""
 
-    def _off_topic_rest(self, rest: str) -> RetrievalResult | None:
-        """The search of `rest` when it is nearer a topic the article never discusses than
-        any passage, by NAMED_REST_MARGIN ("what does a spring boot licence cost"); else None."""
-        if not rest:
-            return None
-        found: RetrievalResult = self.retriever.search(rest, k=1)
-        return found if found.off_topic_gap >= NAMED_REST_MARGIN else None
-
     def answer(self, text: str, vector: np.ndarray | None = None, k: int = 3) -> Answer:
         """The answer to `text` (`vector`: its embedding when already computed)."""
         question = text
@@ -475,7 +467,10 @@ class Answerer:
                 vector = None  # the vector of the misspelt text
         unknown = self._unknown(text)
         rest = self._rest(text, unknown)
-        if self._off_topic_rest(rest) is not None:
+        rest_found: RetrievalResult | None = self.retriever.search(rest, k=1) if rest else None
+        # Asked without its names, nearer a topic the article never discusses than any passage
+        # ("what does a spring boot licence cost" -> "what does a licence cost").
+        if rest_found is not None and rest_found.off_topic_gap >= NAMED_REST_MARGIN:
             named = tuple(mentioned_frameworks(text, self.kb, languages=True))
             reply = decline_how_to(self.kb, named, how_to=read_form(text).asks_how)
             return Answer(question, reply, "decline", False)
@@ -505,9 +500,9 @@ class Answerer:
         # What is left once the names of technologies are cut out is what the question asks:
         # "does prisma play nicely with nestjs" asks "does play nicely with".
         if (
-            rest
+            rest_found is not None
             and (form.asks_beyond or asks_uncovered)
-            and not self.retriever.search(rest, k=1).topical
+            and not rest_found.topical
         ):
             reply = decline_how_to(self.kb, result.frameworks, uncovered, form.asks_how)
             return Answer(question, reply, "decline", False)

@@ -14,14 +14,14 @@ from bot.retrieval.fusion import BASELINES
 
 pytestmark = pytest.mark.model
 
-# The answer path's ratchets on dev (388 in scope, 185 out), at what it measured: 0.856 hit@1,
-# 0.943 hit@3, 0.023 in scope declined, 0.968 out of scope declined (0.873 / 0.954 / 0.011 /
-# 0.965 on the 369 / 171 before issue 21's items joined, unchanged on those). Raise them with
-# each gain.
+# The answer path's ratchets on dev (390 in scope, 197 out), at what it measured: 0.856 hit@1,
+# 0.944 hit@3, 0.023 in scope declined, 0.944 out of scope declined. The 12 questions about a
+# covered framework as a product (licence, docs, Windows...) that joined with issue 20 are 7 of
+# 12 declined; the 185 before them are unchanged at 0.968. Raise them with each gain.
 DEV_HIT1 = 0.855
 DEV_HIT3 = 0.94
 DEV_DECLINED_INSIDE = 0.024
-DEV_DECLINED_OUTSIDE = 0.96
+DEV_DECLINED_OUTSIDE = 0.94
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +89,10 @@ def test_hybrid_holds_its_measured_figures(retriever, repo):
     assert metrics["hybrid"].mrr10 > metrics["bm25"].mrr10
     assert metrics["hybrid"].mrr10 > metrics["dense"].mrr10
     assert metrics["hybrid"].hit3 >= 0.96  # 0.961 on 388 in scope
-    # 0.703 on 185: the 14 uncovered technologies dev gained (issue 21) are declined by the
-    # answer path by name, not by the ranking's own threshold (0.749 on the 171 before).
-    assert metrics["hybrid"].oos_accuracy >= 0.70
+    # 0.660 on 197: the 14 uncovered technologies (issue 21) and the 12 frameworks-as-products
+    # questions (issue 20) dev gained are declined by the answer path, by name or by what is
+    # left without the names, not by the ranking's own threshold (0.749 on the 171 before).
+    assert metrics["hybrid"].oos_accuracy >= 0.655
     assert set(SPLITS) == {s.question.split for s in scored}
 
 
@@ -126,7 +127,6 @@ def test_the_answers_hold_their_measured_figures(retriever, repo):
     )
     inside = answers.figures([o for o in outcomes if o.question.in_scope])
     outside = answers.figures([o for o in outcomes if not o.question.in_scope])
-    # Dev, 388 in scope and 185 out: 0.856 / 0.943 / 0.023 declined / 0.968 declined.
     assert inside.hit1 is not None and inside.hit1 >= DEV_HIT1
     assert inside.hit3 is not None and inside.hit3 >= DEV_HIT3
     assert inside.declined <= DEV_DECLINED_INSIDE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from support.fakes import ScriptedRetriever
 
@@ -104,9 +106,26 @@ def test_a_how_to_whose_rest_is_off_topic_is_declined_without_passages(kb):
         default=None,
     )
     answer = Answerer(kb, retriever).answer(question)
-    assert retriever.queries == [question, rest]
+    assert retriever.queries == [rest, question]
     assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
     assert "doesn't cover" in render_text(answer.reply)
+
+
+@pytest.mark.parametrize(("gap", "declined"), [(0.31, True), (0.29, False)])
+def test_a_framework_asked_about_as_a_product_is_declined_by_what_is_left(kb, gap, declined):
+    # Cut of its name, the question sits nearer an off-topic than any passage by
+    # NAMED_REST_MARGIN (0.30) or more: the article says nothing of it, the name aside.
+    question = "what does a spring boot licence cost"
+    rest = without_frameworks(question, kb, uncovered=True)
+    found = replace(_result(kb, rest, topical=True), off_topic_gap=gap)
+    retriever = ScriptedRetriever(
+        {rest: found}, default=_result(kb, question, topical=True, frameworks=("spring-boot",))
+    )
+    answer = Answerer(kb, retriever).answer(question)
+    assert (answer.kind == "decline", answer.in_scope) == (declined, not declined)
+    if declined:
+        assert retriever.queries == [rest]
+        assert render_text(answer.reply).startswith("The article doesn't cover that")
 
 
 def test_a_how_to_whose_rest_is_in_scope_is_answered(kb):
@@ -197,7 +216,7 @@ def test_a_covered_framework_set_against_an_uncovered_one_is_weighed(kb, text, w
     assert weighed_against(text, kb) is weighed
 
 
-def test_a_framework_weighed_against_an_uncovered_one_is_not_searched_without_names(kb):
+def test_a_framework_weighed_against_an_uncovered_one_is_answered(kb):
     question = "rails or django for a content site?"
     named = RetrievalResult(
         question,
@@ -208,9 +227,8 @@ def test_a_framework_weighed_against_an_uncovered_one_is_not_searched_without_na
         ("Ruby on Rails",),
         True,
     )
-    retriever = ScriptedRetriever({question: named}, default=None)
+    retriever = ScriptedRetriever({question: named}, default=_result(kb, "rest", topical=False))
     answer = Answerer(kb, retriever).answer(question)
-    assert retriever.queries == [question]
     assert answer.kind != "decline" and answer.in_scope
 
 
@@ -230,7 +248,7 @@ def test_a_question_about_an_uncovered_technology_with_a_framework_is_declined(k
         {question: named, rest: _result(kb, rest, topical=False)}, default=None
     )
     answer = Answerer(kb, retriever).answer(question)
-    assert retriever.queries == [question, rest]
+    assert retriever.queries == [rest, question]
     assert (answer.kind, answer.in_scope, answer.passages) == ("decline", False, ())
     text = render_text(answer.reply)
     assert text.startswith("The article doesn't cover Prisma: it compares backend frameworks")
