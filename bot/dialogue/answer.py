@@ -471,8 +471,8 @@ class Answerer:
         # Asked without its names, nearer a topic the article never discusses than any passage
         # ("what does a spring boot licence cost" -> "what does a licence cost").
         if rest_found is not None and rest_found.off_topic_gap >= NAMED_REST_MARGIN:
-            named = tuple(mentioned_frameworks(text, self.kb, languages=True))
-            reply = decline_how_to(self.kb, named, how_to=read_form(text).asks_how)
+            covered = tuple(mentioned_frameworks(text, self.kb, languages=True))
+            reply = decline_how_to(self.kb, covered, how_to=read_form(text).asks_how)
             return Answer(question, reply, "decline", False)
         pair = compared_pair(text, self.kb)
         if pair is not None:

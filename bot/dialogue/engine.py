@@ -529,7 +529,10 @@ class Engine:
         if meaning.act == "fill":
             if state.mode == "idle":
                 return self._start_form(state, meaning.extraction)
-            return self._update(state, meaning.extraction)
+            if state.mode != "done" or not self.resolver.asks(text):
+                return self._update(state, meaning.extraction)
+            # After a pick, "what does the article recommend for a full-stack typescript
+            # team?" asks about another team: only a statement or a "what if" changes answers.
         if meaning.act == "unclear":
             # Not an answer and no known intent: chatter gets a short reply, a near miss the
             # slot's re-prompt.

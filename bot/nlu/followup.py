@@ -67,6 +67,7 @@ class FollowUpWords:
     choosers: re.Pattern[str]
     why_not: re.Pattern[str]
     requests: re.Pattern[str]
+    versus: re.Pattern[str]
     hypotheticals: re.Pattern[str]
     fillers: frozenset[str]
 
@@ -91,10 +92,11 @@ def load_followups(directory: Path) -> FollowUpWords:
         ellipsis=_family(root, "ellipsis", opening, r"\b"),
         ellipsis_words=word_count(root, "ellipsis_words"),
         comparatives=_family(root, "comparatives"),
-        equatives=_family(root, "equatives", after=r"\s+[\w-]+\W*$"),
+        equatives=_family(root, "equatives", after=r"(?:\s+[\w-]+){1,2}\W*$"),
         choosers=_family(root, "choosers"),
         why_not=_family(root, "why_not"),
         requests=_family(root, "requests", opening, r"\b"),
+        versus=_family(root, "versus"),
         hypotheticals=_family(root, "hypotheticals", opening),
         # "and node devs?": the people who build with a framework add nothing to its name.
         fillers=frozenset(word_list(root, "fillers")) | grammar().people.builders.words,
@@ -125,7 +127,9 @@ class Resolver:
             return False
         # A message opening with a condition ("if it's a small team?") asks the last again.
         opens = words.requests.search(text) or words.ellipsis.search(text)
-        return bool(opens or words.conditions.match(text) or is_question(text))
+        return bool(
+            opens or words.conditions.match(text) or words.versus.search(text) or is_question(text)
+        )
 
     def unframed(self, text: str) -> str:
         """`text` without the words that open a chat message and add nothing ("ok so ...")."""
@@ -141,7 +145,8 @@ class Resolver:
         current = subject.pair or subject.frameworks or ([subject.pick] if subject.pick else [])
         if not current and not subject.question:
             return None
-        text = self._named_by_kind(self.unframed(straight(" ".join(text.split()))))
+        written = self.unframed(straight(" ".join(text.split())))
+        text = self._named_by_kind(written)
         if not self.asks(text):
             return None  # a statement is a fact about the team: the form reads it
         if not current:
@@ -179,6 +184,9 @@ class Resolver:
             return Resolution("compare", f"{text} ({self._names(pair, 'or')})", pair)
         if not named and self.words.conditions.match(text):
             return self._new_condition(text, subject.question, opened=True)
+        if text != written:
+            # "what's the java one good at?" asks about Spring Boot, not the team's language.
+            return Resolution("ask", text, tuple(named))
         return None
 
     def _named_by_kind(self, text: str) -> str:
