@@ -98,6 +98,39 @@ def decline_how_to(
             "compares backend frameworks and where each fits, with no dates, versions, prices "
             f"or settings. It does say things about {names}:"
         )
+    return _offering(kb, text, frameworks)
+
+
+def decline_elsewhere(
+    kb: KnowledgeBase, frameworks: tuple[str, ...], others: tuple[str, ...]
+) -> Reply:
+    """The decline of a question about `frameworks` that the article answers only for
+    `others` ("what's the hiring situation for Go?": its table rates hiring for three)."""
+    names = _names(tuple(kb.frameworks[f].name for f in frameworks))
+    said = " and ".join(kb.frameworks[f].name for f in others)
+    text = (
+        f"The article doesn't say that of {names}: what it says on it is about {said}. "
+        f"It does say things about {names}:"
+    )
+    return _offering(kb, text, frameworks)
+
+
+def elsewhere(
+    kb: KnowledgeBase, named: tuple[str, ...], shown: tuple[Passage, ...]
+) -> tuple[str, ...]:
+    """The frameworks `shown` speak of when every one speaks of some and none of a runtime
+    `named` is in: the answer would be about others (empty: it is not)."""
+    asked = {kb.frameworks[f].family for f in named}
+    spoken: list[str] = []
+    for passage in shown:
+        if not passage.frameworks or asked & {kb.frameworks[f].family for f in passage.frameworks}:
+            return ()
+        spoken += passage.frameworks
+    return tuple(dict.fromkeys(spoken)) if named else ()
+
+
+def _offering(kb: KnowledgeBase, text: str, frameworks: tuple[str, ...]) -> Reply:
+    """A decline's `text`, offering what the article says about each of `frameworks`."""
     # Express and Hono share their source passage: one button for it, named for the first.
     sources: dict[str, str] = {}
     for fid in frameworks:
@@ -505,6 +538,15 @@ class Answerer:
             and not rest_found.topical
         ):
             reply = decline_how_to(self.kb, result.frameworks, uncovered, form.asks_how)
+            return Answer(question, reply, "decline", False)
+        # The two best, not three: "whats the hiring situation for Go" gets the hiring row's
+        # Spring Boot and Node.js cells, then the heuristic that names Go for throughput. On
+        # dev the best alone would decline "go vs node for a dead simple http service" (its
+        # lower-case go unread); the two best decline no in-scope question.
+        best = tuple(h.passage for h in result.hits[:2])
+        others = elsewhere(self.kb, result.frameworks, best)
+        if others and result.topical:
+            reply = decline_elsewhere(self.kb, result.frameworks, others)
             return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
         line = None

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from support.fakes import ScriptedRetriever
 
-from bot.dialogue.answer import Answerer, decline_how_to
+from bot.dialogue.answer import Answerer, decline_elsewhere, decline_how_to, elsewhere
 from bot.knowledge.mentions import uncovered_subjects, weighed_against, without_frameworks
 from bot.nlu.forms import read_form
 from bot.render.text import render_text
@@ -275,3 +275,15 @@ def test_with_the_model_facts_and_uncovered_subjects_are_declined_context_is_not
         "our react team needs a backend",  # React is the team's context
     ):
         assert answerer.answer(question).in_scope, question
+
+
+def test_a_question_the_article_answers_only_for_other_runtimes_is_declined(kb):
+    hiring = (kb.passage("glance.hiring.spring-boot"), kb.passage("glance.hiring.node"))
+    assert elsewhere(kb, ("go",), hiring) == ("spring-boot", "node")
+    assert elsewhere(kb, ("nestjs",), hiring) == ()  # NestJS runs on Node.js
+    assert elsewhere(kb, (), hiring) == ()
+    assert elsewhere(kb, ("go",), (kb.passage("heuristics.throughput"), *hiring)) == ()
+    text = render_text(decline_elsewhere(kb, ("go",), ("spring-boot", "node")))
+    assert text.startswith(
+        "The article doesn't say that of Go: what it says on it is about Spring Boot and Node.js."
+    )
