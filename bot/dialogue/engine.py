@@ -340,10 +340,17 @@ class Engine:
     # -- dispatch ----------------------------------------------------------------------------
 
     def _handle(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
+        idle = state.mode == "idle"
         state, replies = self._dispatch(state, turn)
         free = turn.option is None and turn.command is None
         named = mentioned_frameworks(turn.text, self.kb) if free else []
         _remember(state, replies, named)
+        if free and idle and state.mode == "form":
+            asked = self.resolver.unframed(turn.text)
+            if self.resolver.asks(asked):
+                # "what's the pick for a small content team?" opened the form; "and when we
+                # need raw throughput?" asks it again for another case.
+                state.subject.question, state.subject.kind = asked, "answer"
         return state, replies
 
     def _dispatch(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
