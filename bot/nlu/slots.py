@@ -102,6 +102,21 @@ def _inflected(phrase: str) -> tuple[str, str] | None:
     return rf"(?<![\w]){head}[\s-]+{rest}(?![\w])", " ".join(parts[1:])
 
 
+def _other_number(phrase: str, people: frozenset[str]) -> tuple[str, str] | None:
+    """A pattern for `phrase` ending in a word for people with that word in its other number
+    ("go devs": "a go dev"; "rails developer": "rails developers"), and the rest of the phrase
+    to index it by; None when it names no people, or the word has one number only."""
+    parts = phrase.strip().lower().split()
+    if len(parts) < 2 or parts[-1] not in people:
+        return None
+    last = parts[-1]
+    other = last[:-1] if last.endswith("s") else last + "s"
+    if other not in people:
+        return None
+    head = _words_pattern(parts[:-1])
+    return rf"(?<![\w]){head}[\s-]+{re.escape(other)}(?![\w])", " ".join(parts[:-1])
+
+
 @dataclass(frozen=True, slots=True)
 class SlotMatch:
     """A phrase of the text read as a slot value (`strength`: how outright it says so)."""
@@ -209,6 +224,7 @@ class SlotExtractor:
         # A phrase ending with one of these names people ("android developers"), who speak
         # through their past too ("an Android background").
         roles = (people.builders | people.anyone | g.past.after).words
+        builders = people.builders.words
         past_of = rf"[\s-]+{g.past.after.group()}"
         number, counted = _number(), g.count_openers.group()
         for slot in spec.slots:
@@ -220,10 +236,10 @@ class SlotExtractor:
                 ]:
                     pattern = re.compile(_phrase_pattern(phrase), re.IGNORECASE)
                     global_.append((phrase, pattern, slot.name, option.value, strength))
-                    bent = _inflected(phrase)
-                    if bent is not None:
-                        pattern = re.compile(bent[0], re.IGNORECASE)
-                        global_.append((bent[1], pattern, slot.name, option.value, strength))
+                    for bent in (_inflected(phrase), _other_number(phrase, builders)):
+                        if bent is not None:
+                            pattern = re.compile(bent[0], re.IGNORECASE)
+                            global_.append((bent[1], pattern, slot.name, option.value, strength))
                 for raw in option.patterns:
                     pattern = re.compile(raw, re.IGNORECASE)
                     global_.append(("", pattern, slot.name, option.value, DIRECT))

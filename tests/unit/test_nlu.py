@@ -89,3 +89,17 @@ def test_a_need_read_from_a_slot_values_words_is_no_second_fact() -> None:
     assert _new_needs(text, Extraction(matches=[said], needs=[need])) == 0
     later = SlotMatch("lifespan", "multi_year", 29, 39, "long-lived")
     assert _new_needs(text, Extraction(matches=[later], needs=[need])) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("everyone's a go dev now", "go"),
+        ("I'm the only go developer", "go"),
+        ("two go devs", "go"),
+    ],
+)
+def test_a_people_phrase_reads_in_either_number(extractor: SlotExtractor, text, language) -> None:
+    # The form lists "go devs" and "go developers"; "go" alone is a verb, so the number of
+    # the people word must bend for "a go dev" to name the language.
+    assert extractor.extract(text).values.get("team_language") == language
