@@ -377,6 +377,9 @@ class Answerer:
         """
         from bot.dialogue.messages import compare, compared_passages
 
+        if question and self._compares_off_topic(question):
+            reply = decline_how_to(self.kb, (first, second), how_to=read_form(question).asks_how)
+            return Answer(question, reply, "decline", False)
         reply = compare(self.kb, first, second)
         ids = compared_passages(self.kb, first, second)
         if question:
@@ -403,6 +406,19 @@ class Answerer:
         return Answer(
             question, reply, "comparison", True, shown, scores, line, (first, second), aspect
         )
+
+    def _compares_off_topic(self, question: str) -> bool:
+        """Whether a comparison asks what the article never discusses ("which of node and
+        django has better official docs?"): its rest, the comparison's own words opening it
+        cut too ("which of and"), nearer an off-topic than any passage by NAMED_REST_MARGIN."""
+        rest = self._rest(question, [])
+        plain = grammar().plain_comparison
+        kept = rest.split()
+        while kept and kept[0].strip(",.?!").lower() in plain:
+            kept.pop(0)
+        if not kept:
+            return False
+        return self.retriever.search(" ".join(kept), k=1).off_topic_gap >= NAMED_REST_MARGIN
 
     def _side_line(
         self,
