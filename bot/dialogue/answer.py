@@ -418,7 +418,8 @@ class Answerer:
             kept.pop(0)
         if not kept:
             return False
-        return self.retriever.search(" ".join(kept), k=1).off_topic_gap >= NAMED_REST_MARGIN
+        found: RetrievalResult = self.retriever.search(" ".join(kept), k=1)
+        return found.off_topic_gap >= NAMED_REST_MARGIN
 
     def _side_line(
         self,
@@ -561,7 +562,7 @@ class Answerer:
         # lower-case go unread); the two best decline no in-scope question.
         best = tuple(h.passage for h in result.hits[:2])
         others = elsewhere(self.kb, result.frameworks, best)
-        if others and result.topical:
+        if others and result.topical and not asks_uncovered:
             reply = decline_elsewhere(self.kb, result.frameworks, others)
             return Answer(question, reply, "decline", False)
         reply = compose_answer(result, self.kb)
