@@ -47,6 +47,7 @@ from bot.replies import (
     Turn,
 )
 from bot.retrieval.port import Retriever
+from bot.text.split import asks_at
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -87,14 +88,18 @@ def _settle_after(
         f.add_done_callback(settle)
 
 
-def _remember(state: DialogueState, replies: list[Reply], named: list[str]) -> None:
+def _remember(
+    state: DialogueState, replies: list[Reply], named: list[str], asks: bool = True
+) -> None:
     """Keep what the last answer was about in `state.subject` (a pick sets it in _advance).
 
     A decline about no covered framework keeps the subject: "and koa?" after a Node.js
     question changes nothing that "and fastify?" would carry on from. One that `named` a
     covered framework is the question "and spring boot?" asks again ("does django play nicely
     with postgres?"). A message answered otherwise ("spring boot for our payments platform"
-    starts the form) still makes the frameworks it named the subject.
+    starts the form) still makes the frameworks it named the subject. A statement answered
+    ("someone said spring is overkill lol", `asks` False) leaves the last question what
+    "and django's?" asks again.
     """
     answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
     subject = state.subject
@@ -110,7 +115,8 @@ def _remember(state: DialogueState, replies: list[Reply], named: list[str]) -> N
     # discussed what "it" stands for.
     subject.frameworks = list(answered.frameworks) or subject.frameworks
     subject.aspect = answered.aspect
-    subject.question = answered.resolved or answered.question
+    if asks or answered.resolved or not subject.question:
+        subject.question = answered.resolved or answered.question
     paired = answered.kind in ("comparison", "why_not") and len(answered.frameworks) >= 2
     subject.pair = list(answered.frameworks[:2]) if paired else []
     subject.kind = cast(SubjectKind, answered.kind)
@@ -344,13 +350,13 @@ class Engine:
         state, replies = self._dispatch(state, turn)
         free = turn.option is None and turn.command is None
         named = mentioned_frameworks(turn.text, self.kb) if free else []
-        _remember(state, replies, named)
-        if free and idle and state.mode == "form":
-            asked = self.resolver.unframed(turn.text)
-            if self.resolver.asks(asked):
-                # "what's the pick for a small content team?" opened the form; "and when we
-                # need raw throughput?" asks it again for another case.
-                state.subject.question, state.subject.kind = asked, "answer"
+        asked = self.resolver.unframed(turn.text) if free else ""
+        asks = not free or self.resolver.asks(asked)
+        _remember(state, replies, named, asks)
+        if free and idle and state.mode == "form" and asks:
+            # "what's the pick for a small content team?" opened the form; "and when we
+            # need raw throughput?" asks it again for another case.
+            state.subject.question, state.subject.kind = asked, "answer"
         return state, replies
 
     def _dispatch(self, state: DialogueState, turn: Turn) -> tuple[DialogueState, list[Reply]]:
@@ -536,10 +542,14 @@ class Engine:
         if meaning.act == "fill":
             if state.mode == "idle":
                 return self._start_form(state, meaning.extraction)
-            if state.mode != "done" or not self.resolver.asks(text):
-                return self._update(state, meaning.extraction)
             # After a pick, "what does the article recommend for a full-stack typescript
             # team?" asks about another team: only a statement or a "what if" changes answers.
+            # Facts stated before a question still do ("we're a Java shop now. what now?").
+            asked = self.resolver.asks(text) and all(
+                asks_at(text, m.start) for m in meaning.extraction.matches
+            )
+            if state.mode != "done" or not asked:
+                return self._update(state, meaning.extraction)
         if meaning.act == "unclear":
             # Not an answer and no known intent: chatter gets a short reply, a near miss the
             # slot's re-prompt.

@@ -85,7 +85,8 @@ def load_followups(directory: Path) -> FollowUpWords:
         both_possessive=_family(pronouns, "both_possessive"),
         former=_family(pronouns, "former"),
         latter=_family(pronouns, "latter"),
-        discourse=_family(root, "discourse", opening, r"[\s,.!:;-]+"),
+        # "@bot is node a good fit?": a mention addresses the message, it asks nothing.
+        discourse=_family(root, "discourse", r"^\W*?(?:@\w+|", r")[\s,.!:;-]+"),
         conditions=_family(root, "conditions"),
         kinds=_family(root, "kinds", r"\bthe\s+([\w.+#-]+)\s+"),
         closers=_family(root, "closers", after=r"\W*$"),

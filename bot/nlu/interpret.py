@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import compares, mentioned_frameworks, mentioned_uncovered
+from bot.knowledge.mentions import (
+    compares,
+    framework_spans,
+    mentioned_frameworks,
+    mentioned_uncovered,
+)
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.needs import DescriptionReader
 from bot.nlu.slots import Extraction, SlotExtractor
@@ -32,6 +37,9 @@ if TYPE_CHECKING:
 
 # The slots that describe the team itself (its language, its size).
 _TEAM_SLOTS = frozenset({"team_language", "team_size"})
+# A question longer than this that names a framework asks about it, not the team: the
+# follow-ups' elliptical messages ("and what about node then?") are 6 words at most.
+MAX_SHORT_ANSWER = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +215,8 @@ class Interpreter:
             bool(frameworks) and intent not in ("recommend", "out_of_scope")
         )
         answers_pending = state.mode == "form" and state.requested_slot in extraction.values
+        if answers_pending and is_question and self._asks_about_a_name(text, extraction, state):
+            answers_pending = False
         if (is_question and asks and not answers_pending) or (
             not extraction.outright()
             and (intent in ("ask", "compare") or (intent is None and is_question and frameworks))
@@ -224,6 +234,20 @@ class Interpreter:
             # states (see _describes): reading them would cost a forward pass per clause.
             return "ask"
         return None
+
+    def _asks_about_a_name(self, text: str, extraction: Extraction, state: DialogueState) -> bool:
+        """Whether a question reads the pending slot only from a framework it asks about: "is
+        node.js a good fit for real-time apps?" asks about Node.js while the form asks the
+        team's language; "node?" or "what about node then?" (MAX_SHORT_ANSWER words or fewer)
+        still answers it."""
+        if len(text.split()) <= MAX_SHORT_ANSWER:
+            return False
+        spans = framework_spans(text, self.kb, languages=True)
+        return all(
+            any(a <= m.start and m.end <= b for a, b, _ in spans)
+            for m in extraction.matches
+            if m.slot == state.requested_slot
+        )
 
     def reads_needs(self, text: str, state: DialogueState) -> set[str | None]:
         """The intents under which `interpret(text, state)` reads the needs of `text`.
