@@ -175,6 +175,8 @@ class Subject(BaseModel):
     """
 
     frameworks: list[str] = Field(default_factory=list)
+    # The frameworks discussed before `frameworks`: "the other one", "the two" with one in view.
+    previous: list[str] = Field(default_factory=list)
     aspect: str | None = None
     question: str = ""
     pair: list[str] = Field(default_factory=list)

@@ -103,6 +103,19 @@ def _remember(
     """
     answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
     subject = state.subject
+    before = list(subject.frameworks)
+    _remember_answer(subject, answered, replies, named, asks)
+    if subject.frameworks != before and before:
+        subject.previous = [f for f in before if f not in subject.frameworks] or subject.previous
+
+
+def _remember_answer(
+    subject: Subject,
+    answered: Answered | None,
+    replies: list[Reply],
+    named: list[str],
+    asks: bool,
+) -> None:
     if answered is not None and answered.kind == "decline" and named:
         subject.frameworks, subject.pair, subject.aspect = list(named), [], None
         subject.question, subject.kind = answered.resolved or answered.question, "answer"

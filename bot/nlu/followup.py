@@ -56,6 +56,7 @@ class FollowUpWords:
     both_possessive: re.Pattern[str]
     former: re.Pattern[str]
     latter: re.Pattern[str]
+    reciprocals: re.Pattern[str]
     discourse: re.Pattern[str]
     closers: re.Pattern[str]
     conditions: re.Pattern[str]
@@ -85,6 +86,7 @@ def load_followups(directory: Path) -> FollowUpWords:
         both_possessive=_family(pronouns, "both_possessive"),
         former=_family(pronouns, "former"),
         latter=_family(pronouns, "latter"),
+        reciprocals=_family(pronouns, "reciprocals"),
         # "@bot is node a good fit?": a mention addresses the message, it asks nothing.
         discourse=_family(root, "discourse", r"^\W*?(?:@\w+|", r")[\s,.!:;-]+"),
         conditions=_family(root, "conditions"),
@@ -162,7 +164,8 @@ class Resolver:
             return self._why_not(pick, rivals[0])
         if pick and self.words.pick.search(text):
             current = [pick]  # "is the one you picked easy to learn": it is the pick
-        swapped = self._substitute(text, current, pick, self._name)
+        before = [f for f in subject.previous if f not in current]
+        swapped = self._substitute(text, current, pick, self._name, before)
         if swapped != text:
             both = mentioned_frameworks(swapped, self.kb)
             compares = self.words.comparatives.search(swapped) or self.words.choosers.search(
@@ -170,7 +173,7 @@ class Resolver:
             )
             if len(both) >= 2 and compares:
                 return Resolution("compare", swapped, (both[0], both[1]))
-            asked = self._substitute(text, current, pick, self.referent)
+            asked = self._substitute(text, current, pick, self.referent, before)
             return Resolution("ask", asked, tuple(both))
         elided = self._ellipsis(text, subject, current, named, others)
         if elided is not None:
@@ -220,18 +223,34 @@ class Resolver:
         return Resolution("why_not", question, (pick, other))
 
     def _substitute(
-        self, text: str, current: list[str], pick: str | None, name: Callable[[str], str]
+        self,
+        text: str,
+        current: list[str],
+        pick: str | None,
+        name: Callable[[str], str],
+        before: list[str] | None = None,
     ) -> str:
-        """`text` with its pronouns replaced by the `name`s of what they stand for."""
-        first = name(current[0])
-        group = " and ".join(name(f) for f in current) if len(current) >= 2 else first
+        """`text` with its pronouns replaced by the `name`s of what they stand for; `before`:
+        the frameworks discussed before `current`, what "the other one" and "the two" add to a
+        single one in view."""
         words = self.words
+        # "how do the two stack up against each other?": a reciprocal is no pronoun.
+        held = [m.group(0) for m in words.reciprocals.finditer(text)]
+        text = words.reciprocals.sub("\x00", text)
+        in_view = current[0]
+        if len(current) == 1 and before:
+            current = [before[0], in_view]  # "the first one", "the other one", "the two"
+            ordinals = [(words.former, name(current[0])), (words.latter, name(current[0]))]
+        else:
+            ordinals = [(words.former, name(current[0]))]
+            ordinals += [(words.latter, name(current[1]))] if len(current) >= 2 else []
+        # "going back to the first one, what are its weak spots?": an ordinal names its
+        # framework wherever it stands, and a pronoun after it stands for that.
+        for pattern, said in ordinals:
+            text = pattern.sub(said, text)
+        first = name(in_view)
+        group = " and ".join(name(f) for f in current) if len(current) >= 2 else first
         swaps = [(words.pick, name(pick or current[0]))]
-        if len(current) >= 2:
-            swaps += [
-                (words.former, name(current[0])),
-                (words.latter, name(current[1])),
-            ]
         swaps += [
             (words.both_possessive, f"{group}'s"),
             (words.both, group),
@@ -250,7 +269,10 @@ class Resolver:
             head = pattern.sub(said, head)
         # "how would go compare to what you picked": the pick's words name it wherever they
         # stand, a name before them or not.
-        return head + words.pick.sub(swaps[0][1], tail)
+        out = head + words.pick.sub(swaps[0][1], tail)
+        for phrase in held:
+            out = out.replace("\x00", phrase, 1)
+        return out
 
     def referent(self, fid: str) -> str:
         """A framework's name as a standalone question should say it: with the article's
