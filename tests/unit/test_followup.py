@@ -23,6 +23,10 @@ AFTER_DJANGO = Subject(
     frameworks=["django"], question="is django good for realtime chat?", kind="answer"
 )
 AFTER_PICK = Subject(frameworks=["django"], pick="django", runner_up="fastapi", kind="pick")
+AFTER_FASTAPI_THEN_DJANGO = Subject(
+    frameworks=["django"], previous=["fastapi"], question="django's admin is built in right",
+    kind="answer",
+)  # fmt: skip
 AFTER_PAIR = Subject(
     frameworks=["node", "django"], pair=["node", "django"], question="node vs django",
     kind="comparison",
@@ -71,6 +75,26 @@ AFTER_PAIR = Subject(
             "are they mature?",
             AFTER_PAIR,
             Resolution("ask", "are Node.js and Django mature?", ("node", "django")),
+        ),
+        # one framework in view, another before it
+        (
+            "and the other one, what's it good at",
+            AFTER_FASTAPI_THEN_DJANGO,
+            Resolution("ask", "and FastAPI, what's it good at", ("fastapi",)),
+        ),
+        (
+            "going back to the first one, what are its weak spots?",
+            AFTER_FASTAPI_THEN_DJANGO,
+            Resolution("ask", "going back to FastAPI, what are its weak spots?", ("fastapi",)),
+        ),
+        (
+            "how do the two stack up against each other?",
+            AFTER_FASTAPI_THEN_DJANGO,
+            Resolution(
+                "compare",
+                "how do FastAPI and Django stack up against each other?",
+                ("fastapi", "django"),
+            ),
         ),
         # a carried comparison
         (
