@@ -172,7 +172,12 @@ class Resolver:
                 swapped
             )
             if len(both) >= 2 and compares:
-                return Resolution("compare", swapped, (both[0], both[1]))
+                pair = (both[0], both[1])
+                if subject.question and self._topicless(swapped, pair):
+                    # "is it bigger or smaller than node's?" after "what about django's
+                    # hiring": the comparison is on the last question's aspect.
+                    swapped = f"{subject.question} {swapped}"
+                return Resolution("compare", swapped, pair)
             asked = self._substitute(text, current, pick, self.referent, before)
             return Resolution("ask", asked, tuple(both))
         elided = self._ellipsis(text, subject, current, named, others)
@@ -192,6 +197,16 @@ class Resolver:
             # "what's the java one good at?" asks about Spring Boot, not the team's language.
             return Resolution("ask", text, tuple(named))
         return None
+
+    def _topicless(self, text: str, pair: tuple[str, str]) -> bool:
+        """Whether a comparison of `pair` says nothing but their names and how they compare."""
+        words = self.words
+        rest = words.choosers.sub(" ", words.comparatives.sub(" ", text))
+        names = {w for f in pair for w in self._aliases(f)}
+        plain = grammar().plain_comparison
+        return all(
+            t in words.fillers or t in names or t in plain for t in _WORD.findall(rest.lower())
+        )
 
     def _named_by_kind(self, text: str) -> str:
         """`text` with "the java one", "the js thing" written as the framework they name."""

@@ -76,6 +76,16 @@ AFTER_PAIR = Subject(
             AFTER_PAIR,
             Resolution("ask", "are Node.js and Django mature?", ("node", "django")),
         ),
+        # a comparison that says no more than how: on the last question's aspect
+        (
+            "is it bigger or smaller than node's?",
+            Subject(frameworks=["django"], question="what about django's hiring", kind="answer"),
+            Resolution(
+                "compare",
+                "what about django's hiring is Django bigger or smaller than node's?",
+                ("django", "node"),
+            ),
+        ),
         # one framework in view, another before it
         (
             "and the other one, what's it good at",
