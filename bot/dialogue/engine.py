@@ -27,7 +27,7 @@ from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import mentioned_frameworks, mentioned_uncovered
+from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
 from bot.nlu import DescriptionReader, Extraction, IntentClassifier
 from bot.nlu.followup import FILE as FOLLOWUPS_FILE
 from bot.nlu.followup import FollowUpWords, Resolution, Resolver, load_followups
@@ -47,7 +47,8 @@ from bot.replies import (
     Turn,
 )
 from bot.retrieval.port import Retriever
-from bot.text.split import asks_at
+from bot.text import is_question
+from bot.text.split import asks_at, sentence_spans
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -101,6 +102,8 @@ def _remember(
     ("someone said spring is overkill lol", `asks` False) leaves the last question what
     "and django's?" asks again.
     """
+    if any(r.kind == "recommendation" for r in replies):
+        return  # the pick set the subject, whatever its move line answered
     answered = next((r.answered for r in reversed(replies) if r.answered is not None), None)
     subject = state.subject
     before = list(subject.frameworks)
@@ -585,6 +588,8 @@ class Engine:
         if self.interpreter.classifier.keyword(text) is not None:
             return None
         text = self._mended(text)
+        if state.mode == "done" and self._states_facts(text):
+            return None  # "it's a java org with 5 teams. re-recommend?": facts first
         resolution = self.resolver.resolve(text, state.subject)
         follow: tuple[Resolution, answer.Answer | None] | None = None
         if resolution is not None:
@@ -596,6 +601,25 @@ class Engine:
             if state.requested_slot in pending.values:
                 return None
         return follow
+
+    def _states_facts(self, text: str) -> bool:
+        """Whether `text` states facts about the team before it asks ("btw i got the team
+        wrong. it's a java org with 5 teams. re-recommend?"): a sentence before the last that
+        asks nothing and holds a slot's phrase, a framework's name aside ("compare it to
+        django" asks about Django)."""
+        sentences = sentence_spans(text)
+        if len(sentences) < 2:
+            return False
+        names = framework_spans(text, self.kb, languages=True)
+        matches = [
+            m
+            for m in self.extractor.extract(text).matches
+            if not any(a <= m.start < b for a, b, _ in names)
+        ]
+        return any(
+            not is_question(text[a:b]) and any(a <= m.start < b for m in matches)
+            for a, b in sentences[:-1]
+        )
 
     def _about_pick(self, text: str, pick: str) -> tuple[Resolution, answer.Answer | None] | None:
         """After a pick, a question naming no technology is about the pick ("what should we
@@ -740,6 +764,7 @@ class Engine:
     def _update(
         self, state: DialogueState, extraction: Extraction
     ) -> tuple[DialogueState, list[Reply]]:
+        shown = self._recommend(state) if state.mode == "done" else None
         self._fill(state, extraction.values, extraction.negated, extraction)
         direct = (
             set(extraction.values) == {state.requested_slot}
@@ -751,12 +776,13 @@ class Engine:
             state.requested_slot = None
         # A plain answer to the question asked needs no "here's what I understood".
         said = None if direct else messages.understood(self.spec, self.kb, extraction)
-        return self._advance(state, [said] if said else [])
+        return self._advance(state, [said] if said else [], shown)
 
     def _advance(
-        self, state: DialogueState, out: list[Reply]
+        self, state: DialogueState, out: list[Reply], shown: Recommendation | None = None
     ) -> tuple[DialogueState, list[Reply]]:
-        """Ask the pending or the most informative question, or give the pick when none is left."""
+        """Ask the pending or the most informative question, or give the pick when none is left
+        (`shown`: the pick shown before a fact was stated, to say what the fact added)."""
         state.step += 1
         pending = state.requested_slot
         if pending and pending not in state.slots and pending not in state.skipped:
@@ -770,7 +796,7 @@ class Engine:
         # After a correction the user wants to know first what it did to the pick.
         before = state.last_pick
         if before is not None:
-            out.append(messages.pick_change(self.kb, before, rec.pick.id))
+            out.append(self._pick_change(before, rec, shown))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
         state.subject = Subject(
             frameworks=[rec.pick.id], pick=rec.pick.id, runner_up=rec.runner_up.id, kind="pick"
@@ -779,6 +805,28 @@ class Engine:
         share = (inline_mode.share_option(self.share_codec.encode(state)),)
         pick = replace(pick, options=(*pick.options, share))
         return state, [*out, feedback.with_pick(pick, self._pick_question(state))]
+
+    def _pick_change(
+        self, before: str, rec: Recommendation, shown: Recommendation | None
+    ) -> Reply:
+        """The move line; when the pick stays, with the reasons and watch-outs the facts just
+        stated added ("editors need a backoffice admin": Django's admin), as an answer about
+        the pick ("btw we care a lot about observability" gets Spring Boot's word on it)."""
+        if shown is None or before != rec.pick.id:
+            return messages.pick_change(self.kb, before, rec.pick.id)
+        had = {(r.text, r.source) for r in (*shown.reasons, *shown.watch_out)}
+        added = [r for r in (*rec.reasons, *rec.watch_out) if (r.text, r.source) not in had]
+        reply = messages.pick_change(self.kb, before, rec.pick.id, added)
+        if not added:
+            return reply
+        cited = dict.fromkeys(r.source for r in added)
+        passages = tuple(
+            Shown(pid, self.kb.passage(pid).section_label, self.kb.passage(pid).text, 1.0)
+            for pid in cited
+            if pid in self.kb.by_id
+        )
+        answered = Answered("", "answer", True, None, None, passages, (rec.pick.id,))
+        return replace(reply, answered=answered)
 
     def _skip(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         slot = state.requested_slot

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.advisor import Edge, Recommendation, WhyNot
+from collections.abc import Sequence
+
+from bot.advisor import Edge, Reason, Recommendation, WhyNot
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
 from bot.nlu import Extraction
@@ -117,11 +119,16 @@ def understood(spec: FormSpec, kb: KnowledgeBase, extraction: Extraction) -> Rep
     return Reply("info", tuple(parts), rows)
 
 
-def pick_change(kb: KnowledgeBase, before: str, after: str) -> Reply:
-    """The line before a pick shown again: 'The pick moves from X to Y.' or 'stays X.'"""
+def pick_change(kb: KnowledgeBase, before: str, after: str, added: Sequence[Reason] = ()) -> Reply:
+    """The line before a pick shown again: 'The pick moves from X to Y.' or 'stays X.', and
+    for a pick that stays, what the facts just stated `added` to its reasons and watch-outs."""
     old, new = kb.frameworks[before].name, kb.frameworks[after].name
     text = f"The pick stays {new}." if before == after else f"The pick moves from {old} to {new}."
-    return info(text)
+    if not added:
+        return info(text)
+    parts = [Part("paragraph", f"{text} What you added bears on it:")]
+    parts += [Part("bullet", r.text, cite(kb, r.source)) for r in added]
+    return Reply("info", tuple(parts))
 
 
 def change_menu(spec: FormSpec, slots: dict[str, str], skipped: list[str]) -> Reply:

@@ -11,10 +11,10 @@ from bot.evaluation import dialogues
 
 pytestmark = pytest.mark.model
 
-# Dev, 480 dialogues in five blocks written blind, each measured untuned on arrival (0.873,
-# 0.756, 0.750, 0.780, 0.910) before anything was tuned on it: 0.963 now, with "did you mean"
-# on 3. Raise it with each gain. The frozen test split gets no floor: eval prints it.
-DEV_RIGHT = 0.96
+# Dev, 540 dialogues in six blocks written blind, each measured untuned on arrival (0.873,
+# 0.756, 0.750, 0.780, 0.910, 0.817) before anything was tuned on it: 0.959 now, with "did you
+# mean" on 3. Raise it with each gain. The frozen test split gets no floor: eval prints it.
+DEV_RIGHT = 0.955
 DEV_ASKED_BACK = 3
 
 
