@@ -411,15 +411,19 @@ class Answerer:
         """Whether a comparison asks what the article never discusses ("which of node and
         django has better official docs?"): its rest, the comparison's own words opening it
         cut too ("which of and"), nearer an off-topic than any passage by NAMED_REST_MARGIN."""
-        rest = self._rest(question, [])
+        rest = self._compared_rest(question)
+        if not rest:
+            return False
+        found: RetrievalResult = self.retriever.search(rest, k=1)
+        return found.off_topic_gap >= NAMED_REST_MARGIN
+
+    def _compared_rest(self, question: str) -> str:
+        """A comparison's rest: the names cut, and the comparison's own words opening it."""
         plain = grammar().plain_comparison
-        kept = rest.split()
+        kept = self._rest(question, []).split()
         while kept and kept[0].strip(",.?!").lower() in plain:
             kept.pop(0)
-        if not kept:
-            return False
-        found: RetrievalResult = self.retriever.search(" ".join(kept), k=1)
-        return found.off_topic_gap >= NAMED_REST_MARGIN
+        return " ".join(kept)
 
     def _side_line(
         self,
@@ -496,7 +500,8 @@ class Answerer:
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
         rest = self._rest(text, self._unknown(text))
-        return [rest] if rest else []
+        compared = self._compared_rest(text) if compared_pair(text, self.kb) else ""
+        return [t for t in dict.fromkeys((rest, compared)) if t]
 
     def _rest(self, text: str, unknown: list[tuple[int, int, str]]) -> str:
         """What a question naming a covered framework asks once every technology's name is
