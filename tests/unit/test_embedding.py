@@ -128,6 +128,7 @@ def test_the_int8_graph_keeps_the_package_weights_and_multiplies_them_in_int8():
         assert (block_scales == scales.reshape(-1, 1)).all()
 
 
+@pytest.mark.subprocess
 def test_the_int8_graph_is_derived_to_the_pinned_bytes_or_refused(monkeypatch):
     model = serving_model(onnx_model_file())
     assert hashlib.sha256(model).hexdigest() == INT8_SHA256
@@ -135,3 +136,11 @@ def test_the_int8_graph_is_derived_to_the_pinned_bytes_or_refused(monkeypatch):
     monkeypatch.setattr(int8_graph, "INT8_SHA256", "0" * 64)
     with pytest.raises(ModelFileError, match=r"hashes to [0-9a-f]{64}, expected 0+: install onnx"):
         serving_model(onnx_model_file())
+
+
+@pytest.mark.subprocess
+def test_a_graph_that_cannot_be_derived_says_why(tmp_path):
+    broken = tmp_path / "model.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(RuntimeError, match=r"^deriving the int8 graph failed: .*Error"):
+        serving_model(broken)
