@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.conversations import check_state
 
 from bot.dialogue import Engine
 from bot.form import load_form
@@ -69,18 +70,8 @@ def test_conversation(name: str, conv: dict, engine: Engine) -> None:
         text = "\n".join(render_text(r) for r in replies)
         where = f"{name}, turn {n}: {spec}\n--- state {state.model_dump()}\n--- replies\n{text}"
         expect = spec.get("expect", {})
-        if "slots" in expect:
-            assert state.slots == expect["slots"], where
-        if "negated" in expect:
-            assert state.negated == expect["negated"], where
-        if "skipped" in expect:
-            assert state.skipped == expect["skipped"], where
-        if "mode" in expect:
-            assert state.mode == expect["mode"], where
-        if "requested" in expect:
-            assert state.requested_slot == expect["requested"], where
+        check_state(state, expect, where)
         if "pick" in expect:
-            assert state.last_pick in expect["pick"], where
             rec = next(r for r in replies if r.kind == "recommendation")
             name_ = engine.kb.frameworks[state.last_pick].name
             assert rec.parts[0].text == f"Recommendation: {name_}", where

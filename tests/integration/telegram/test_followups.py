@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from support.bot_process import BotProcess, dialogue, start_polling, stored
+from support.conversations import check_state
 
 from devkit.fake_bot_api import FakeBotAPI, plain
 from devkit.harness import BotHarness, buttons, last_with_buttons
@@ -65,12 +66,7 @@ async def test_followups_yaml_through_telegram(
         # Telegram cites a passage by its section, not its id: the engine's run checks ids.
         for fragment in [f for f in expect.get("says", []) if not PASSAGE_ID.match(f)]:
             assert fragment.lower() in text.lower(), where
-        if "slots" in expect:
-            assert state.slots == expect["slots"], where
-        if "mode" in expect:
-            assert state.mode == expect["mode"], where
-        if "pick" in expect:
-            assert state.last_pick in expect["pick"], where
+        check_state(state, expect, where)
 
 
 async def test_a_follow_up_in_a_group_is_read_against_that_group(
