@@ -500,21 +500,19 @@ class Answerer:
 
     def to_encode(self, text: str) -> list[str]:
         """What `answer(text)` may encode besides `text` (mended already), for a prefetch."""
-        rest = self._searched_rest(text, self._unknown(text))
+        unknown = self._unknown(text)
+        beyond = read_form(text).asks_beyond or self._asks_about_uncovered(text, unknown)
+        rest = self._searched_rest(text, unknown, beyond)
         compared = self._compared_rest(text) if compared_pair(text, self.kb) else ""
         compared = compared if self._names_off_topic(compared) else ""
         return [t for t in dict.fromkeys((rest, compared)) if t]
 
-    def _searched_rest(self, text: str, unknown: list[tuple[int, int, str]]) -> str:
-        """The rest of `text` (see `_rest`) when `answer` searches it: when it asks beyond the
-        article or about an uncovered technology, or names a word only the off-topics use;
-        else ""."""
+    def _searched_rest(self, text: str, unknown: list[tuple[int, int, str]], beyond: bool) -> str:
+        """The rest of `text` (see `_rest`) when `answer` searches it: when it asks `beyond`
+        the article or about an uncovered technology, or names a word only the off-topics
+        use; else ""."""
         rest = self._rest(text, unknown)
-        if not rest or self._names_off_topic(rest):
-            return rest
-        if read_form(text).asks_beyond or self._asks_about_uncovered(text, unknown):
-            return rest
-        return ""
+        return rest if beyond or self._names_off_topic(rest) else ""
 
     def _names_off_topic(self, text: str) -> bool:
         """Whether `text` holds a word knowledge/off_topics.yaml uses and the article never does
@@ -547,7 +545,9 @@ class Answerer:
             if text != question:
                 vector = None  # the vector of the misspelt text
         unknown = self._unknown(text)
-        rest = self._searched_rest(text, unknown)
+        form = read_form(text)
+        asks_uncovered = self._asks_about_uncovered(text, unknown)
+        rest = self._searched_rest(text, unknown, form.asks_beyond or asks_uncovered)
         rest_found: RetrievalResult | None = self.retriever.search(rest, k=1) if rest else None
         # Asked without its names, nearer a topic the article never discusses than any passage
         # ("what does a spring boot licence cost" -> "what does a licence cost").
@@ -557,7 +557,7 @@ class Answerer:
             and rest_found.off_topic_gap >= NAMED_REST_MARGIN
         ):
             covered = tuple(mentioned_frameworks(text, self.kb, languages=True))
-            reply = decline_how_to(self.kb, covered, how_to=read_form(text).asks_how)
+            reply = decline_how_to(self.kb, covered, how_to=form.asks_how)
             return Answer(question, reply, "decline", False)
         pair = compared_pair(text, self.kb)
         if pair is not None:
@@ -580,8 +580,6 @@ class Answerer:
                 return Answer(question, decline_uncovered(result.uncovered), "decline", False)
             return Answer(question, compose_answer(result, self.kb), "decline", False)
         uncovered = tuple(dict.fromkeys([*result.uncovered, *(n for _, _, n in unknown)]))
-        asks_uncovered = self._asks_about_uncovered(text, unknown)
-        form = read_form(text)
         # What is left once the names of technologies are cut out is what the question asks:
         # "does prisma play nicely with nestjs" asks "does play nicely with".
         if (

@@ -665,18 +665,13 @@ class Engine:
         other = resolution.frameworks[1]
         why = self.advisor.why_not(other, state.slots, state.negated, needs, state.excluded)
         reply = messages.why_not(self.kb, why)
-        cited = [p.citation.passage_id for p in reply.parts if p.citation is not None]
-        shown = tuple(
-            Shown(pid, self.kb.passage(pid).section_label, self.kb.passage(pid).text, 1.0)
-            for pid in dict.fromkeys(cited)
-        )
         answered = Answered(
             text,
             "why_not",
             True,
             resolution.text,
             None,
-            shown,
+            self._cited(reply),
             (why.pick.id, why.other.id),
         )
         return replace(reply, answered=answered)
@@ -819,14 +814,17 @@ class Engine:
         reply = messages.pick_change(self.kb, before, rec.pick.id, added)
         if not added:
             return reply
-        cited = dict.fromkeys(r.source for r in added)
-        passages = tuple(
-            Shown(pid, self.kb.passage(pid).section_label, self.kb.passage(pid).text, 1.0)
-            for pid in cited
-            if pid in self.kb.by_id
-        )
-        answered = Answered("", "answer", True, None, None, passages, (rec.pick.id,))
+        answered = Answered("", "answer", True, None, None, self._cited(reply), (rec.pick.id,))
         return replace(reply, answered=answered)
+
+    def _cited(self, reply: Reply) -> tuple[Shown, ...]:
+        """The passages `reply` cites, each once, in order: what a reply built from the
+        advisor's reasons (a why-not, what a fact added) showed."""
+        cited = [p.citation.passage_id for p in reply.parts if p.citation is not None]
+        return tuple(
+            Shown(pid, self.kb.passage(pid).section_label, self.kb.passage(pid).text, 1.0)
+            for pid in dict.fromkeys(cited)
+        )
 
     def _skip(self, state: DialogueState) -> tuple[DialogueState, list[Reply]]:
         slot = state.requested_slot
