@@ -23,6 +23,12 @@ from bot.knowledge import KnowledgeBase, Rule
 # A pick ahead of its runner-up by no more than this is called a close call.
 CLOSE_CALL = 1.0
 
+# Equal totals go to the framework with fewer points against it (watch-outs the team's answers
+# hit): a Java platform on Lambda ties Spring Boot and Quarkus at 12, and cold starts are a
+# Spring Boot watch-out. Rules give multiples of 0.25 and a form's negative points stay under
+# 50, so this weight (50 x 0.001 < 0.25) reorders ties only.
+TIE_WEIGHT = 0.001
+
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
@@ -40,7 +46,7 @@ class Scoring:
 
     @property
     def pick(self) -> str:
-        """The best framework id (ties go to the earlier framework in frameworks.yaml)."""
+        """The best framework id (ties: see TIE_WEIGHT, then frameworks.yaml order)."""
         return self.ranking[0]
 
     def effect(self, rule: Rule, fid: str) -> float:
@@ -161,11 +167,11 @@ class Scorer:
             points = np.zeros(len(self.framework_ids))
             for fid, effect in rule.effects.items():
                 points[self.framework_ids.index(fid)] += effect
-            totals[mask] += points
+            totals[mask] += _ranked(points)
             self._rule_masks.append(mask)
             self._rule_points.append(points)
-        self._totals = totals
-        # np.argmax keeps the first of equal scores: ties go to frameworks.yaml order.
+        self._totals = totals  # ranking keys (see TIE_WEIGHT), not the totals shown
+        # np.argmax keeps the first of equal keys: then ties go to frameworks.yaml order.
         self._picks: np.ndarray = np.argmax(totals, axis=1)
         # Each rule's points when only a need fired it, per team language (see the docstring),
         # and the forms of each language.
@@ -220,6 +226,7 @@ class Scorer:
         """Totals and per-criterion points for the filled `slots` and stated `needs` (unknown
         slots add nothing); the ranking leaves out the `excluded` frameworks."""
         totals = dict.fromkeys(self.framework_ids, 0.0)
+        against = dict.fromkeys(self.framework_ids, 0.0)
         by_criterion: dict[str, dict[str, float]] = {}
         fired = []
         by_need: dict[str, str] = {}
@@ -244,13 +251,17 @@ class Scorer:
             row = by_criterion.setdefault(rule.criterion, dict.fromkeys(self.framework_ids, 0.0))
             for fid, points in effects.items():
                 totals[fid] += points
+                against[fid] += min(points, 0.0)
                 row[fid] += points
         order = {fid: n for n, fid in enumerate(self.framework_ids)}
         out = frozenset(excluded) & set(self.framework_ids)
         if len(out) >= len(self.framework_ids):
             out = frozenset()
         ranking = tuple(
-            sorted((f for f in totals if f not in out), key=lambda f: (-totals[f], order[f]))
+            sorted(
+                (f for f in totals if f not in out),
+                key=lambda f: (-totals[f], -against[f], order[f]),
+            )
         )
         return Scoring(totals, by_criterion, tuple(fired), ranking, by_need, out, given)
 
@@ -272,9 +283,9 @@ class Scorer:
                 bound = np.zeros(len(self._forms), dtype=bool)
                 if not open_to_others:
                     for value, rows in self._language_rows.items():
-                        totals[~mask & rows] += self._within[n][value]
+                        totals[~mask & rows] += _ranked(self._within[n][value])
                         bound |= rows
-                totals[~mask & ~bound] += points
+                totals[~mask & ~bound] += _ranked(points)
             for fid in excluded:
                 totals[:, self.framework_ids.index(fid)] = -np.inf
             cached = self._picks_cache[key] = np.argmax(totals, axis=1)
@@ -361,6 +372,12 @@ class Scorer:
             open_slots, key=lambda s: (entropies[s], open_slots.index(s)), default=None
         )
         return FormStatus(self.kb.frameworks[pick].id, tuple(open_slots), next_slot)
+
+
+def _ranked(points: np.ndarray) -> np.ndarray:
+    """A rule's points as ranking keys: its negative points count again, by TIE_WEIGHT."""
+    ranked: np.ndarray = points + TIE_WEIGHT * np.minimum(points, 0.0)
+    return ranked
 
 
 def _conditional_entropy(values: np.ndarray, picks: np.ndarray, n_picks: int) -> float:

@@ -582,8 +582,9 @@ class Engine:
         answer when finding it took answering it already.
 
         Exact keywords ("skip", "back") are never follow-ups, nor is an answer to the pending
-        question ("what about serverless?" answers "Where will it run?") unless it compares
-        or asks why not ("would quarkus suit the serverless bits better").
+        question ("what about serverless?" answers "Where will it run?") unless it compares,
+        asks why not ("would quarkus suit the serverless bits better") or points at a
+        framework ("is it hard to hire for?" asks about the subject, not what matters most).
         """
         if self.interpreter.classifier.keyword(text) is not None:
             return None
@@ -596,7 +597,12 @@ class Engine:
             follow = (resolution, None)
         if follow is None and state.subject.pick is not None:
             follow = self._about_pick(self.resolver.unframed(text), state.subject.pick)
-        if follow is not None and follow[0].act == "ask" and state.mode == "form":
+        if (
+            follow is not None
+            and follow[0].act == "ask"
+            and not follow[0].referred
+            and state.mode == "form"
+        ):
             pending = self.extractor.extract(text, state.requested_slot)
             if state.requested_slot in pending.values:
                 return None

@@ -36,6 +36,9 @@ class Resolution:
     act: FollowAct
     text: str
     frameworks: tuple[str, ...] = ()
+    # The user's words point at a framework ("is it hard to hire for?"): a question about it,
+    # never the team's answer to the form's question.
+    referred: bool = False
 
 
 def _family(node: Node, key: str, before: str = "", after: str = "") -> re.Pattern[str]:
@@ -179,7 +182,7 @@ class Resolver:
                     swapped = f"{subject.question} {swapped}"
                 return Resolution("compare", swapped, pair)
             asked = self._substitute(text, current, pick, self.referent, before)
-            return Resolution("ask", asked, tuple(both))
+            return Resolution("ask", asked, tuple(both), referred=True)
         elided = self._ellipsis(text, subject, current, named, others)
         if elided is not None:
             return elided

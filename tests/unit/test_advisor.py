@@ -40,6 +40,20 @@ def test_article_heuristics(advisor: Advisor, slots, accept) -> None:
     assert advisor.recommend(slots).pick.id in accept
 
 
+def test_equal_totals_go_to_the_framework_fewer_points_count_against(kb, spec) -> None:
+    # Spring Boot and Quarkus both total 12; cold starts are a Spring Boot watch-out.
+    slots = {
+        "team_language": "jvm",
+        "team_size": "several_teams",
+        "lifespan": "multi_year",
+        "deployment": "serverless",
+    }
+    scorer = Scorer(kb, spec)
+    scoring = scorer.score(slots)
+    assert scoring.totals["spring-boot"] == scoring.totals["quarkus"]
+    assert scoring.pick == "quarkus" == scorer.status(slots).pick
+
+
 def test_cpu_heavy_is_never_node(advisor: Advisor, kb) -> None:
     rec = advisor.recommend({"team_language": "js_ts", "workload": "cpu_heavy"})
     assert kb.frameworks[rec.pick.id].family != "node"

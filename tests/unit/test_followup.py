@@ -59,22 +59,26 @@ AFTER_PAIR = Subject(
             Resolution("ask", "is django good for hiring?", ("django",)),
         ),
         ("and auth too?", AFTER_DJANGO, Resolution("ask", "auth for Django?", ("django",))),
-        ("ok so is it mature", AFTER_DJANGO, Resolution("ask", "is Django mature", ("django",))),
-        # pronouns
+        (
+            "ok so is it mature",
+            AFTER_DJANGO,
+            Resolution("ask", "is Django mature", ("django",), referred=True),
+        ),
+        # pronouns: the question points at the framework (never the form's answer)
         (
             "is it hard to hire for?",
             AFTER_PICK,
-            Resolution("ask", "is Django hard to hire for?", ("django",)),
+            Resolution("ask", "is Django hard to hire for?", ("django",), referred=True),
         ),
         (
             "what are its weaknesses?",
             AFTER_DJANGO,
-            Resolution("ask", "what are Django's weaknesses?", ("django",)),
+            Resolution("ask", "what are Django's weaknesses?", ("django",), referred=True),
         ),
         (
             "are they mature?",
             AFTER_PAIR,
-            Resolution("ask", "are Node.js and Django mature?", ("node", "django")),
+            Resolution("ask", "are Node.js and Django mature?", ("node", "django"), referred=True),
         ),
         # a comparison that says no more than how: on the last question's aspect
         (
@@ -90,12 +94,17 @@ AFTER_PAIR = Subject(
         (
             "and the other one, what's it good at",
             AFTER_FASTAPI_THEN_DJANGO,
-            Resolution("ask", "and FastAPI, what's it good at", ("fastapi",)),
+            Resolution("ask", "and FastAPI, what's it good at", ("fastapi",), referred=True),
         ),
         (
             "going back to the first one, what are its weak spots?",
             AFTER_FASTAPI_THEN_DJANGO,
-            Resolution("ask", "going back to FastAPI, what are its weak spots?", ("fastapi",)),
+            Resolution(
+                "ask",
+                "going back to FastAPI, what are its weak spots?",
+                ("fastapi",),
+                referred=True,
+            ),
         ),
         (
             "how do the two stack up against each other?",

@@ -56,6 +56,7 @@ def _negation(text: str, target: str) -> bool | None:
         ("not A and X", "X", False),
         ("not A, X", "X", False),  # so does the end of the clause
         ("anything but X", "X", True),  # a trigger's own "but" ends nothing
+        ("we dropped X", "X", True),  # a past tense that gives a thing up
         ("nothing but X", "X", False),  # pseudo: looks like a negation, is none
         ("nobody a b c d e f X", "X", True),  # a reaching trigger: the whole clause
         ("nobody a b, X", "X", False),
