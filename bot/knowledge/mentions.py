@@ -12,7 +12,7 @@ from bot.text import grammar
 
 # Language names are aliases of a framework in frameworks.yaml ("java" -> Spring Boot) but in
 # a question they name a language, not a framework to compare.
-_LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
+LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
 
 
 @functools.cache
@@ -37,7 +37,7 @@ def _names(kb: KnowledgeBase, languages: bool) -> WordIndex[tuple[str, str]]:
         names: list[tuple[str, str]] = []
         for fid, framework in kb.frameworks.items():
             for name in {framework.name.lower(), fid, *framework.aliases}:
-                if languages or name not in _LANGUAGE_WORDS:
+                if languages or name not in LANGUAGE_WORDS:
                     names.append((name, fid))
         names.sort(key=lambda item: (-len(item[0]), item[0]))
         index = kb.derived[key] = WordIndex((name, (name, fid)) for name, fid in names)

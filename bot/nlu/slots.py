@@ -23,6 +23,7 @@ from cachetools import LRUCache
 
 from bot.form import FormSpec, Slot
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.mentions import LANGUAGE_WORDS
 from bot.knowledge.phrases import WordIndex, words
 from bot.nlu.matches import NeedMatch
 from bot.text import (
@@ -336,8 +337,16 @@ class SlotExtractor:
 
     @classmethod
     def for_knowledge(cls, spec: FormSpec, kb: KnowledgeBase) -> SlotExtractor:
-        """An extractor that also reads frameworks ruled out by name or alias ("skip Django")."""
-        names = {f.id: (f.name, *f.aliases) for f in kb.frameworks.values()}
+        """An extractor that also reads frameworks ruled out by name or alias ("skip Django").
+
+        A language's name rules out its language, the team_language slot's value, and so
+        every framework written in it; not a framework it is an alias of. "we're on kotlin,
+        not java" says the language once and rules nothing out (Spring Boot has "java" among
+        its aliases)."""
+        names = {
+            f.id: tuple(n for n in (f.name, *f.aliases) if n.lower() not in LANGUAGE_WORDS)
+            for f in kb.frameworks.values()
+        }
         return cls(spec, names)
 
     def extract(self, text: str, pending: str | None = None) -> Extraction:

@@ -71,6 +71,7 @@ class QuestionWords:
     indirect: Phrases
     indirect_links: Phrases
     which: Phrases
+    tags: Phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,7 @@ def load_grammar(directory: Path) -> Grammar:
             indirect=_phrases(ask, "indirect"),
             indirect_links=_phrases(ask, "indirect_links"),
             which=_phrases(ask, "which"),
+            tags=_phrases(ask, "tags"),
         ),
         people=PeopleWords(
             first_person=_phrases(ppl, "first_person"),

@@ -1,7 +1,8 @@
 """Question form: which clauses of a message ask something, and which state something.
 
 A clause asks when it opens with a question word, when it is the last clause of a message
-ending with "?", or when it is a topic headed by a word for an evaluation ("risks of npm
+ending with "?", when a tag ("right", "isn't it") follows it as the message's last clause, or
+when it is a topic headed by a word for an evaluation ("risks of npm
 dependencies") or an indirect question ("my boss asks if spring is battle tested"). The
 words are intents/text.yaml `questions`.
 """
@@ -13,6 +14,8 @@ import re
 
 from bot.text.grammar import grammar
 from bot.text.split import clause_units, straight
+
+_PUNCTUATION = " \t\n,.;:!?-"
 
 # "I/O" is no "I": read it as one word (same length, so the offsets hold).
 _IO = re.compile(r"\bi/o\b", re.IGNORECASE)
@@ -31,6 +34,14 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return form, topic
 
 
+def _is_tag(clause: str) -> bool:
+    """Whether `clause` is only a tag ("right?", "isn't it")."""
+    found = grammar().questions.tags.search(clause)
+    return found is not None and not (clause[: found.start()] + clause[found.end() :]).strip(
+        _PUNCTUATION
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def clauses(text: str) -> tuple[tuple[tuple[int, str], ...], tuple[str, ...]]:
     """(question clauses with their offsets, statement clauses) of `text`.
@@ -42,11 +53,17 @@ def clauses(text: str) -> tuple[tuple[tuple[int, str], ...], tuple[str, ...]]:
     parts = clause_units(text)
     asks = text.rstrip().endswith("?")
     form, topic = _patterns()
+    tagged = len(parts) >= 2 and _is_tag(parts[-1][1])
     questions: list[tuple[int, str]] = []
     statements: list[str] = []
     for i, (offset, clause) in enumerate(parts):
         last = i == len(parts) - 1
-        if form.search(clause) or topic.search(clause) or (last and asks):
+        if (
+            form.search(clause)
+            or topic.search(clause)
+            or (last and asks)
+            or (tagged and i >= len(parts) - 2)
+        ):
             questions.append((offset, clause))
         else:
             statements.append(clause)

@@ -63,6 +63,7 @@ def _negation(text: str, target: str) -> bool | None:
         ("X is out", "X", True),  # following, behind a copula
         ("X's a b is off the table", "X", True),  # across its noun phrase
         ("X is irrelevant", "X", True),  # a dismissal follows like one
+        ("X got cancelled", "X", True),  # a past copula, a word for giving it up
         ("X is fine", "X", False),
     ],
 )
@@ -133,6 +134,8 @@ def test_prose_sentences_need_a_capital_after_the_stop() -> None:
         ("my boss asks if z is mature", ["my boss asks if z is mature"], []),  # indirect
         ("a team - b board", [], ["a team", "b board"]),
         ("good fit for I/O bound work?", ["good fit for ixo bound work"], []),
+        ("x is typed, right", ["x is typed", "right"], []),  # a tag asks the clause before it
+        ("we use x, right now", [], ["we use x", "right now"]),
     ],
 )
 def test_clauses_split_questions_from_statements(text: str, asks: list, states: list) -> None:
