@@ -41,10 +41,11 @@ class StatedNeed:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """A statement and the passage id it comes from."""
+    """A statement and the passage id it comes from (`rule`: the rule it states, if one)."""
 
     text: str
     source: str
+    rule: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +302,7 @@ class Advisor:
         reasons: list[Reason] = []
         for rule in ranked:
             quoted = self._quoted(rule, scoring, words)
-            reason = Reason(quoted or _sentence(rule.reason), rule.source)
+            reason = Reason(quoted or _sentence(rule.reason), rule.source, rule.id)
             if reason.text not in {r.text for r in reasons}:
                 reasons.append(reason)
         # A rule that argues against the runner-up is a reason for the pick too.
@@ -310,7 +311,8 @@ class Advisor:
             if rule.effects.get(runner, 0) < 0 and rule.effects.get(pick, 0) >= 0:
                 quoted = self._quoted(rule, scoring, words)
                 said = quoted[0].lower() + quoted[1:] if quoted else self._lower(rule.reason)
-                reasons.append(Reason(_sentence(f"Against {runner_name}: {said}"), rule.source))
+                against = _sentence(f"Against {runner_name}: {said}")
+                reasons.append(Reason(against, rule.source, rule.id))
 
         # Too few rules fired (a short form): the article's own case for the pick fills in,
         # then its runtime's cells of the comparison table (Quarkus and FastAPI have one
@@ -348,7 +350,7 @@ class Advisor:
         for rule in scoring.fired:
             if rule.effects.get(pick, 0) < 0:
                 quoted = self._quoted(rule, scoring, words)
-                out.append(Reason(quoted or _sentence(rule.reason), rule.source))
+                out.append(Reason(quoted or _sentence(rule.reason), rule.source, rule.id))
         for passage in self.kb.passages:
             if passage.kind != "bullet" or "Watch out for" not in passage.section:
                 continue

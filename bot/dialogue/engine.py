@@ -777,13 +777,17 @@ class Engine:
             state.requested_slot = None
         # A plain answer to the question asked needs no "here's what I understood".
         said = None if direct else messages.understood(self.spec, self.kb, extraction)
-        return self._advance(state, [said] if said else [], shown)
+        return self._advance(state, [said] if said else [], shown, extraction)
 
     def _advance(
-        self, state: DialogueState, out: list[Reply], shown: Recommendation | None = None
+        self,
+        state: DialogueState,
+        out: list[Reply],
+        shown: Recommendation | None = None,
+        stated: Extraction | None = None,
     ) -> tuple[DialogueState, list[Reply]]:
         """Ask the pending or the most informative question, or give the pick when none is left
-        (`shown`: the pick shown before a fact was stated, to say what the fact added)."""
+        (`shown`: the pick shown before the facts `stated`, to say what they did to it)."""
         state.step += 1
         pending = state.requested_slot
         if pending and pending not in state.slots and pending not in state.skipped:
@@ -797,7 +801,7 @@ class Engine:
         # After a correction the user wants to know first what it did to the pick.
         before = state.last_pick
         if before is not None:
-            out.append(self._pick_change(before, rec, shown))
+            out.append(self._pick_change(before, rec, shown, stated))
         state.mode, state.requested_slot, state.last_pick = "done", None, rec.pick.id
         state.subject = Subject(
             frameworks=[rec.pick.id], pick=rec.pick.id, runner_up=rec.runner_up.id, kind="pick"
@@ -808,16 +812,32 @@ class Engine:
         return state, [*out, feedback.with_pick(pick, self._pick_question(state))]
 
     def _pick_change(
-        self, before: str, rec: Recommendation, shown: Recommendation | None
+        self,
+        before: str,
+        rec: Recommendation,
+        shown: Recommendation | None,
+        stated: Extraction | None = None,
     ) -> Reply:
         """The move line; when the pick stays, with the reasons and watch-outs the facts just
-        stated added ("editors need a backoffice admin": Django's admin), as an answer about
-        the pick ("btw we care a lot about observability" gets Spring Boot's word on it)."""
+        stated added ("editors need a backoffice admin": Django's admin), or else those they
+        bear on already ("actually we're on kotlin, not java": the team's language), as an
+        answer about the pick ("btw we care a lot about observability" gets Spring Boot's
+        word on it)."""
         if shown is None or before != rec.pick.id:
             return messages.pick_change(self.kb, before, rec.pick.id)
         had = {(r.text, r.source) for r in (*shown.reasons, *shown.watch_out)}
         added = [r for r in (*rec.reasons, *rec.watch_out) if (r.text, r.source) not in had]
-        reply = messages.pick_change(self.kb, before, rec.pick.id, added)
+        known = False
+        if not added and stated is not None:
+            needs = {n.need for n in stated.needs}
+            bearing = {
+                rule.id
+                for rule in self.kb.rules
+                if set(rule.when) & set(stated.values) or set(rule.needs) & needs
+            }
+            added = [r for r in (*rec.reasons, *rec.watch_out) if r.rule in bearing]
+            known = True
+        reply = messages.pick_change(self.kb, before, rec.pick.id, added, known)
         if not added:
             return reply
         answered = Answered("", "answer", True, None, None, self._cited(reply), (rec.pick.id,))

@@ -119,14 +119,22 @@ def understood(spec: FormSpec, kb: KnowledgeBase, extraction: Extraction) -> Rep
     return Reply("info", tuple(parts), rows)
 
 
-def pick_change(kb: KnowledgeBase, before: str, after: str, added: Sequence[Reason] = ()) -> Reply:
+def pick_change(
+    kb: KnowledgeBase,
+    before: str,
+    after: str,
+    added: Sequence[Reason] = (),
+    known: bool = False,
+) -> Reply:
     """The line before a pick shown again: 'The pick moves from X to Y.' or 'stays X.', and
-    for a pick that stays, what the facts just stated `added` to its reasons and watch-outs."""
+    for a pick that stays, what the facts just stated `added` to its reasons and watch-outs
+    (`known`: reasons it had already, which the facts bear on)."""
     old, new = kb.frameworks[before].name, kb.frameworks[after].name
     text = f"The pick stays {new}." if before == after else f"The pick moves from {old} to {new}."
     if not added:
         return info(text)
-    parts = [Part("paragraph", f"{text} What you added bears on it:")]
+    lead = "What you said is already part of it:" if known else "What you added bears on it:"
+    parts = [Part("paragraph", f"{text} {lead}")]
     parts += [Part("bullet", r.text, cite(kb, r.source)) for r in added]
     return Reply("info", tuple(parts))
 
