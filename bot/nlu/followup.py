@@ -66,6 +66,7 @@ class FollowUpWords:
     kinds: re.Pattern[str]
     ellipsis: re.Pattern[str]
     ellipsis_words: int
+    fragment_words: int
     comparatives: re.Pattern[str]
     equatives: re.Pattern[str]
     choosers: re.Pattern[str]
@@ -97,6 +98,7 @@ def load_followups(directory: Path) -> FollowUpWords:
         closers=_family(root, "closers", after=r"\W*$"),
         ellipsis=_family(root, "ellipsis", opening, r"\b"),
         ellipsis_words=word_count(root, "ellipsis_words"),
+        fragment_words=word_count(root, "fragment_words"),
         comparatives=_family(root, "comparatives"),
         equatives=_family(root, "equatives", after=r"(?:\s+[\w-]+){1,2}\W*$"),
         choosers=_family(root, "choosers"),
@@ -327,7 +329,12 @@ class Resolver:
         names = {w for f in named for w in self._aliases(f)}
         bare = all(t in self.words.fillers or t in names for t in tokens)
         closed = self.words.closers.search(rest)
-        if opener is None and not (bare and others) and not (closed and not named):
+        if (
+            opener is None
+            and not (bare and others)
+            and not (closed and not named)
+            and not self._fragment(text, tokens)
+        ):
             return None  # "django's?" says no more than a name: elliptical all the same
         if closed and not named:
             rest = rest[: closed.start()].strip(" ?!.,")
@@ -350,6 +357,14 @@ class Resolver:
             pair = (current[0], current[1])
             return Resolution("compare", f"{self._names(pair)}: {rest}?", pair)
         return Resolution("ask", f"{rest} for {self._names(current)}?", tuple(current))
+
+    def _fragment(self, text: str, tokens: list[str]) -> bool:
+        """Whether `text` asks with a short phrase alone ("main strength?", "learning curve?"):
+        no question word opens it, so its subject is the last one's."""
+        if not text.rstrip().endswith("?") or len(tokens) > self.words.fragment_words:
+            return False
+        opening = grammar().questions.openers.search(text)
+        return opening is None or bool(text[: opening.start()].strip(" \t\"'"))
 
     def _aliases(self, fid: str) -> set[str]:
         framework = self.kb.frameworks[fid]

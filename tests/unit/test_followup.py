@@ -60,6 +60,11 @@ AFTER_PAIR = Subject(
         ),
         ("and auth too?", AFTER_DJANGO, Resolution("ask", "auth for Django?", ("django",))),
         (
+            "main strength?",
+            AFTER_DJANGO,
+            Resolution("ask", "main strength for Django?", ("django",)),
+        ),
+        (
             "ok so is it mature",
             AFTER_DJANGO,
             Resolution("ask", "is Django mature", ("django",), referred=True),
@@ -142,6 +147,11 @@ AFTER_PAIR = Subject(
             "why not fastapi?",
             AFTER_PICK,
             Resolution("why_not", "why Django and not FastAPI?", ("django", "fastapi")),
+        ),
+        (
+            "why not just rewrite the whole thing in go then",  # lower-case "go" after "in"
+            AFTER_PICK,
+            Resolution("why_not", "why Django and not Go?", ("django", "go")),
         ),
         (
             "why django and not spring boot?",
