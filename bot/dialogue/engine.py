@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from pathlib import Path
@@ -27,8 +27,13 @@ from bot.dialogue.chat_commands import CHAT_COMMANDS
 from bot.embedding import Embedder
 from bot.form import FormSpec
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.mentions import framework_spans, mentioned_frameworks, mentioned_uncovered
-from bot.nlu import DescriptionReader, Extraction, IntentClassifier
+from bot.knowledge.mentions import (
+    framework_spans,
+    mentioned_frameworks,
+    mentioned_uncovered,
+    named_within,
+)
+from bot.nlu import DescriptionReader, Extraction, IntentClassifier, SlotMatch
 from bot.nlu.followup import FILE as FOLLOWUPS_FILE
 from bot.nlu.followup import FollowUpWords, Resolution, Resolver, load_followups
 from bot.nlu.interpret import Interpreter, Meaning
@@ -48,7 +53,7 @@ from bot.replies import (
 )
 from bot.retrieval.port import Retriever
 from bot.text import is_question
-from bot.text.split import asks_at, sentence_spans
+from bot.text.split import sentence_spans
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -561,9 +566,7 @@ class Engine:
             # After a pick, "what does the article recommend for a full-stack typescript
             # team?" asks about another team: only a statement or a "what if" changes answers.
             # Facts stated before a question still do ("we're a Java shop now. what now?").
-            asked = self.resolver.asks(text) and all(
-                asks_at(text, m.start) for m in meaning.extraction.matches
-            )
+            asked = self.resolver.asks(text) and not self._stated(text, meaning.extraction.matches)
             if state.mode != "done" or not asked:
                 return self._update(state, meaning.extraction)
         if meaning.act == "unclear":
@@ -610,22 +613,26 @@ class Engine:
 
     def _states_facts(self, text: str) -> bool:
         """Whether `text` states facts about the team before it asks ("btw i got the team
-        wrong. it's a java org with 5 teams. re-recommend?"): a sentence before the last that
-        asks nothing and holds a slot's phrase, a framework's name aside ("compare it to
-        django" asks about Django)."""
+        wrong. it's a java org with 5 teams. re-recommend?"): a slot's phrase stated (see
+        `_stated`) in a sentence before the last."""
         sentences = sentence_spans(text)
         if len(sentences) < 2:
             return False
-        names = framework_spans(text, self.kb, languages=True)
-        matches = [
+        stated = self._stated(text, self.extractor.extract(text).matches)
+        return any(m.start < sentences[-1][0] for m in stated)
+
+    def _stated(self, text: str, matches: Sequence[SlotMatch]) -> list[SlotMatch]:
+        """The `matches` that state a fact: in a sentence that asks nothing, and not within a
+        framework's name ("compare it to django" asks about Django, says nothing of Python).
+        A language's name is no framework's here: "we're on kotlin now" states the team's."""
+        names = framework_spans(text, self.kb, languages=False)
+        sentences = sentence_spans(text)
+        return [
             m
-            for m in self.extractor.extract(text).matches
-            if not any(a <= m.start < b for a, b, _ in names)
+            for m in matches
+            if not named_within(names, m.start, m.end)
+            and not any(a <= m.start < b and is_question(text[a:b]) for a, b in sentences)
         ]
-        return any(
-            not is_question(text[a:b]) and any(a <= m.start < b for m in matches)
-            for a, b in sentences[:-1]
-        )
 
     def _about_pick(self, text: str, pick: str) -> tuple[Resolution, answer.Answer | None] | None:
         """After a pick, a question naming no technology is about the pick ("what should we

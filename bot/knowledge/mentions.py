@@ -56,6 +56,12 @@ def framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple
     return taken
 
 
+def named_within(spans: Sequence[tuple[int, int, str]], start: int, end: int) -> bool:
+    """Whether `start`..`end` lies within one of the framework names `spans`
+    (`framework_spans`): "node" in "node.js" says which framework, not the team's language."""
+    return any(a <= start and end <= b for a, b, _ in spans)
+
+
 def mentioned_frameworks(text: str, kb: KnowledgeBase, languages: bool = False) -> list[str]:
     """Framework ids named in `text`, in order of first mention, each once.
 

@@ -20,6 +20,7 @@ from bot.knowledge.mentions import (
     framework_spans,
     mentioned_frameworks,
     mentioned_uncovered,
+    named_within,
 )
 from bot.nlu.intents import IntentClassifier, normalise
 from bot.nlu.needs import DescriptionReader
@@ -244,7 +245,7 @@ class Interpreter:
             return False
         spans = framework_spans(text, self.kb, languages=True)
         return all(
-            any(a <= m.start and m.end <= b for a, b, _ in spans)
+            named_within(spans, m.start, m.end)
             for m in extraction.matches
             if m.slot == state.requested_slot
         )
