@@ -26,8 +26,7 @@ def parse_line(line: str, options: list[Option], step: int) -> Turn:
     """A typed line as a Turn: '/cmd rest', an option's number or label, or free text."""
     text = line.strip()
     if text.startswith("/") and len(text) > 1:
-        command, _, rest = text[1:].partition(" ")
-        return Turn(text=rest.strip(), command=command.split("@")[0])
+        return Turn.typed(text)
     if text.isdigit() and 1 <= int(text) <= len(options):
         return Turn(option=options[int(text) - 1], step=step)
     for option in options:

@@ -162,6 +162,15 @@ class Turn:
     option: Option | None = None
     step: int | None = None
 
+    @classmethod
+    def typed(cls, line: str) -> Turn:
+        """A typed line: "/cmd rest" (a group's "/cmd@bot_name rest" too) or free text."""
+        text = line.strip()
+        if text.startswith("/") and len(text) > 1:
+            command, _, rest = text[1:].partition(" ")
+            return cls(text=rest.strip(), command=command.split("@")[0].lower())
+        return cls(text=text)
+
 
 SubjectKind = Literal["", "answer", "comparison", "why_not", "pick"]
 

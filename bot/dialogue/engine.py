@@ -53,7 +53,7 @@ from bot.replies import (
 )
 from bot.retrieval.port import Retriever
 from bot.text import is_question
-from bot.text.split import sentence_spans
+from bot.text.split import asks_at, sentence_spans
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -631,6 +631,7 @@ class Engine:
             m
             for m in matches
             if not named_within(names, m.start, m.end)
+            and not asks_at(text, m.start)  # the sentence ends with "?" (spans leave it out)
             and not any(a <= m.start < b and is_question(text[a:b]) for a, b in sentences)
         ]
 

@@ -86,14 +86,6 @@ def load_dialogues(path: Path, known: set[str], frameworks: set[str]) -> list[Di
     return out
 
 
-def turn_of(line: str) -> Turn:
-    """A typed line as a Turn: "/command rest" or free text."""
-    if line.startswith("/") and len(line) > 1:
-        command, _, rest = line[1:].partition(" ")
-        return Turn(text=rest.strip(), command=command)
-    return Turn(text=line)
-
-
 def play(
     engine: Engine, turns: Sequence[str], state: DialogueState | None = None
 ) -> tuple[DialogueState, list[Reply], bool]:
@@ -104,7 +96,7 @@ def play(
     moved = False
     for line in turns:
         before = state.last_pick
-        state, replies = engine.handle(state, turn_of(line))
+        state, replies = engine.handle(state, Turn.typed(line))
         # After /recommend, or a correction that reopened the form, the user skips the rest.
         opened = line.startswith("/recommend") or before is not None
         for _ in range(MAX_SKIPS):

@@ -140,12 +140,29 @@ class Resolver:
         )
 
     def unframed(self, text: str) -> str:
-        """`text` without the words that open a chat message and add nothing ("ok so ...")."""
+        """`text` without the words that open a chat message and add nothing ("ok so ..."),
+        and without a speaker's name pasted before it ("Priya: and fastapi?")."""
+        text = self._unlabelled(text)
         while True:
             found = self.words.discourse.match(text)
             if found is None or found.end() >= len(text):
                 return text
             text = text[found.end() :]
+
+    def _unlabelled(self, text: str) -> str:
+        """`text` without a leading "Name:" that names no technology ("Django: is it mature?"
+        asks about Django)."""
+        label, colon, rest = text.lstrip().partition(":")
+        if (
+            not colon
+            or not rest.startswith(" ")
+            or not label.isalpha()
+            or not label[0].isupper()
+            or mentioned_frameworks(label, self.kb, languages=True)
+            or mentioned_uncovered(label, self.kb)
+        ):
+            return text
+        return rest.lstrip()
 
     def resolve(self, text: str, subject: Subject) -> Resolution | None:
         """The standalone question `text` stands for given `subject`, or None: `text` is

@@ -1,10 +1,9 @@
 """Question form: which clauses of a message ask something, and which state something.
 
-A clause asks when it opens with a question word, when it is the last clause of a message
-ending with "?", when a tag ("right", "isn't it") follows it as the message's last clause, or
-when it is a topic headed by a word for an evaluation ("risks of npm
-dependencies") or an indirect question ("my boss asks if spring is battle tested"). The
-words are intents/text.yaml `questions`.
+A clause asks when it opens with a question word, when a "?" ends it, when a tag ("right",
+"isn't it") follows it as the message's last clause, or when it is a topic headed by a word
+for an evaluation ("risks of npm dependencies") or an indirect question ("my boss asks if
+spring is battle tested"). The words are intents/text.yaml `questions`.
 """
 
 from __future__ import annotations
@@ -46,22 +45,21 @@ def _is_tag(clause: str) -> bool:
 def clauses(text: str) -> tuple[tuple[tuple[int, str], ...], tuple[str, ...]]:
     """(question clauses with their offsets, statement clauses) of `text`.
 
-    The last clause asks when `text` ends with "?". Kept for the next reads: a prefetch
+    A clause a "?" follows asks. Kept for the next reads: a prefetch
     asks `_before_needs` once per intent (12), and each reads the clauses twice.
     """
     text = _IO.sub("ixo", straight(text))  # same length: the offsets hold
     parts = clause_units(text)
-    asks = text.rstrip().endswith("?")
     form, topic = _patterns()
     tagged = len(parts) >= 2 and _is_tag(parts[-1][1])
     questions: list[tuple[int, str]] = []
     statements: list[str] = []
     for i, (offset, clause) in enumerate(parts):
-        last = i == len(parts) - 1
+        marked = text[offset + len(clause) :].lstrip().startswith("?")
         if (
             form.search(clause)
             or topic.search(clause)
-            or (last and asks)
+            or marked
             or (tagged and i >= len(parts) - 2)
         ):
             questions.append((offset, clause))

@@ -12,7 +12,7 @@ import pytest
 
 from bot.console import SORRY, converse, parse_line
 from bot.dialogue import Engine
-from bot.replies import Option
+from bot.replies import Option, Turn
 
 
 def test_parse_line_numbers_labels_commands() -> None:
@@ -20,6 +20,10 @@ def test_parse_line_numbers_labels_commands() -> None:
     assert parse_line("1", options, 3).option == options[0]
     assert parse_line("skip", options, 3).option == options[1]
     assert parse_line("/compare Django vs Go", options, 3).command == "compare"
+    # A group's command names the bot: "/recommend@advisor_bot ...".
+    assert parse_line("/Recommend@advisor_bot 3 devs", options, 3) == Turn(
+        text="3 devs", command="recommend"
+    )
     assert parse_line("we use Go", options, 3).text == "we use Go"
 
 

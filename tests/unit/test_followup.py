@@ -172,6 +172,20 @@ def test_a_follow_up_becomes_the_standalone_question_it_stands_for(
 
 
 @pytest.mark.parametrize(
+    ("text", "unframed"),
+    [
+        ("ok so is it mature", "is it mature"),
+        ("Priya: @advisor_bot and fastapi?", "and fastapi?"),  # a pasted speaker's name
+        ("Django: is it mature?", "Django: is it mature?"),  # a name that is a framework's
+    ],
+)
+def test_the_opening_words_and_a_speakers_name_are_read_past(
+    resolver: Resolver, text: str, unframed: str
+) -> None:
+    assert resolver.unframed(text) == unframed
+
+
+@pytest.mark.parametrize(
     ("text", "subject"),
     [
         # names its own subject and says what it asks: asked alone

@@ -135,6 +135,8 @@ def test_prose_sentences_need_a_capital_after_the_stop() -> None:
         ("a team - b board", [], ["a team", "b board"]),
         ("good fit for I/O bound work?", ["good fit for ixo bound work"], []),
         ("x is typed, right", ["x is typed", "right"], []),  # a tag asks the clause before it
+        ("roughly x? fine", ["roughly x"], ["fine"]),  # a "?" mid-message ends a question
+        ("she wants to know why not x", ["she wants to know why not x"], []),  # indirect
         ("we use x, right now", [], ["we use x", "right now"]),
     ],
 )
