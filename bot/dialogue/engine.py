@@ -594,7 +594,7 @@ class Engine:
         text = self._mended(text)
         if state.mode == "done" and self._states_facts(text):
             return None  # "it's a java org with 5 teams. re-recommend?": facts first
-        resolution = self.resolver.resolve(text, state.subject)
+        resolution = self.resolver.resolve(self._asked(text), state.subject)
         follow: tuple[Resolution, answer.Answer | None] | None = None
         if resolution is not None:
             follow = (resolution, None)
@@ -620,6 +620,19 @@ class Engine:
             return False
         stated = self._stated(text, self.extractor.extract(text).matches)
         return any(m.start < sentences[-1][0] for m in stated)
+
+    def _asked(self, text: str) -> str:
+        """`text` up to the end of its last sentence that asks, when what follows states no
+        fact ("and the same list for node? I'm putting together a one-pager tbh")."""
+        sentences = sentence_spans(text)
+        asking = [b for a, b in sentences if asks_at(text, a) or is_question(text[a:b])]
+        if not asking or asking[-1] == sentences[-1][1]:
+            return text
+        end = asking[-1]
+        rest = text[end:]
+        if self._stated(rest, self.extractor.extract(rest).matches):
+            return text
+        return text[:end] + rest[: len(rest) - len(rest.lstrip("?!. "))].rstrip()
 
     def _stated(self, text: str, matches: Sequence[SlotMatch]) -> list[SlotMatch]:
         """The `matches` that state a fact: in a sentence that asks nothing, and not within a
