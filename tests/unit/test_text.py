@@ -137,6 +137,7 @@ def test_prose_sentences_need_a_capital_after_the_stop() -> None:
         ("x is typed, right", ["x is typed", "right"], []),  # a tag asks the clause before it
         ("roughly x? fine", ["roughly x"], ["fine"]),  # a "?" mid-message ends a question
         ("she wants to know why not x", ["she wants to know why not x"], []),  # indirect
+        ("wen is x worth it", ["wen is x worth it"], []),  # a question word as typed on a phone
         ("we use x, right now", [], ["we use x", "right now"]),
     ],
 )
