@@ -43,6 +43,11 @@ AFTER_PAIR = Subject(
             Resolution("ask", "is Node.js good for realtime chat?", ("node",)),
         ),
         (
+            "and the spring boot, which one?",  # "which one" asks what the last one asked
+            AFTER_DJANGO,
+            Resolution("ask", "is Spring Boot good for realtime chat?", ("spring-boot",)),
+        ),
+        (
             "same for spring boot?",
             AFTER_DJANGO,
             Resolution("ask", "is Spring Boot good for realtime chat?", ("spring-boot",)),
