@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from cachetools import LRUCache
 
 from bot.knowledge.models import KnowledgeBase
 from bot.knowledge.phrases import WordIndex, words
@@ -13,6 +17,32 @@ from bot.text import grammar
 # Language names are aliases of a framework in frameworks.yaml ("java" -> Spring Boot) but in
 # a question they name a language, not a framework to compare.
 LANGUAGE_WORDS = frozenset({"java", "kotlin", "javascript", "js", "typescript", "ts"})
+# Every step of a turn reads the message for the names it holds (the prefetch, the follow-up
+# resolver, the interpreter, the answer): 11 readings of framework names and 9 of uncovered
+# technologies a question over the e2e bench's questions. Each text's spans are kept for the
+# readings after the first.
+_SPANS_KEPT = 1024
+
+_Spans = TypeVar("_Spans")
+
+
+def _kept(
+    kb: KnowledgeBase, name: str, key: tuple[str, bool], find: Callable[[], _Spans]
+) -> _Spans:
+    """`find()`, kept in `kb`'s derived data under `name` by `key` (thread-safe)."""
+    entry = kb.derived.get(name)
+    if not isinstance(entry, tuple):
+        # setdefault: two threads building it at once end up sharing one.
+        entry = kb.derived.setdefault(name, (LRUCache(maxsize=_SPANS_KEPT), threading.Lock()))
+    assert isinstance(entry, tuple)
+    cache, lock = entry
+    with lock:
+        found = cache.get(key)
+    if found is None:
+        found = find()
+        with lock:
+            cache[key] = found
+    return found  # type: ignore[no-any-return]
 
 
 @functools.cache
@@ -44,8 +74,18 @@ def _names(kb: KnowledgeBase, languages: bool) -> WordIndex[tuple[str, str]]:
     return index
 
 
-def framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple[int, int, str]]:
+def framework_spans(
+    text: str, kb: KnowledgeBase, languages: bool
+) -> tuple[tuple[int, int, str], ...]:
     """(start, end, framework id) of every framework name in `text`, in order of position."""
+    return _kept(
+        kb, "framework-spans", (text, languages), lambda: _framework_spans(text, kb, languages)
+    )
+
+
+def _framework_spans(
+    text: str, kb: KnowledgeBase, languages: bool
+) -> tuple[tuple[int, int, str], ...]:
     taken: list[tuple[int, int, str]] = []
     for name, fid in _names(kb, languages).candidates(words(text)):
         for m in _pattern(name).finditer(text):
@@ -53,7 +93,7 @@ def framework_spans(text: str, kb: KnowledgeBase, languages: bool) -> list[tuple
                 continue
             taken.append((m.start(), m.end(), fid))
     taken.sort()
-    return taken
+    return tuple(taken)
 
 
 def named_within(spans: Sequence[tuple[int, int, str]], start: int, end: int) -> bool:
@@ -140,9 +180,13 @@ def _shown(name: str, alias: str, typed: str) -> str:
     return name if short in full or full in short else typed
 
 
-def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]:
+def _uncovered_spans(text: str, kb: KnowledgeBase) -> tuple[tuple[int, int, str], ...]:
     """(start, end, technology name) of every uncovered technology's alias, by position (the
     name as `_shown` gives it)."""
+    return _kept(kb, "uncovered-spans", (text, False), lambda: _find_uncovered(text, kb))
+
+
+def _find_uncovered(text: str, kb: KnowledgeBase) -> tuple[tuple[int, int, str], ...]:
     found: list[tuple[int, int, str]] = []
     for alias, name in _aliases(kb).candidates(words(text)):
         for m in _alias_pattern(alias).finditer(text):
@@ -150,7 +194,7 @@ def _uncovered_spans(text: str, kb: KnowledgeBase) -> list[tuple[int, int, str]]
                 continue
             found.append((m.start(), m.end(), _shown(name, alias, m.group(0))))
     found.sort()
-    return found
+    return tuple(found)
 
 
 def mentioned_uncovered(text: str, kb: KnowledgeBase) -> list[tuple[str, tuple[int, int]]]:

@@ -181,9 +181,11 @@ class Chat:
 async def run_engine(
     engine: Engine, state: DialogueState, turn: Turn, chat: Chat
 ) -> tuple[DialogueState, list[Reply]]:
-    """engine.handle on the loop, once the model's share of the turn is done in its thread."""
-    # A copy: the stored state must stay as it was if this step fails half-way.
-    state = state.model_copy(deep=True)
+    """engine.handle on the loop, once the model's share of the turn is done in its thread.
+
+    `state` is the turn's own (read_state builds it from the stored data each update), so a
+    step that fails half-way leaves nothing changed that is stored or read again.
+    """
     pending = engine.prefetch(turn, state)
     if pending is None and not engine.needs_model(turn):
         # Buttons and slot answers cost about a millisecond: they never queue behind the model.

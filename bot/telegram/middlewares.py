@@ -98,15 +98,16 @@ class UpdateLogMiddleware(BaseMiddleware):
             )
             return result
         finally:
-            kind, chat_id = _describe(event)
-            log.info(
-                "update %d %s chat=%s %s in %.0f ms",
-                event.update_id,
-                kind,
-                chat_id,
-                outcome,
-                (time.perf_counter() - started) * 1000,
-            )
+            if log.isEnabledFor(logging.INFO):
+                kind, chat_id = _describe(event)
+                log.info(
+                    "update %d %s chat=%s %s in %.0f ms",
+                    event.update_id,
+                    kind,
+                    chat_id,
+                    outcome,
+                    (time.perf_counter() - started) * 1000,
+                )
             self.inflight.finished(task, event.update_id)
 
 

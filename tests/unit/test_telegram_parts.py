@@ -126,6 +126,29 @@ async def test_sqlite_rows_idle_past_the_ttl_are_swept(tmp_path: Path) -> None:
     await storage.close()
 
 
+async def test_sqlite_rows_kept_in_memory_follow_every_write_and_delete(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    storage = SQLiteStorage(tmp_path / "s.sqlite3", timedelta(days=1), clock=lambda: now[0])
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    assert await storage.get_state(key) is None and await storage.get_data(key) == {}
+    await storage.set_data(key, {"step": 1})
+    await storage.set_state(key, "form")
+    assert await storage.get_data(key) == {"step": 1} and await storage.get_state(key) == "form"
+    await storage.set_state(key, None)
+    assert await storage.get_data(key) == {"step": 1} and await storage.get_state(key) is None
+    now[0] += 2 * 86400
+    assert await sweep_now(storage) == 1
+    assert await storage.get_data(key) == {}  # swept on disk, so gone from memory too
+    await storage.set_data(key, {"step": 2})
+    assert await storage.get_data(key) == {"step": 2}
+    assert await forget_user(storage, 1, 2) == 1
+    assert await storage.get_data(key) == {}
+    await storage.close()
+    reopened = SQLiteStorage(tmp_path / "s.sqlite3")
+    assert await reopened.get_data(key) == {}
+    await reopened.close()
+
+
 async def test_a_database_from_before_expiry_gets_a_clock_that_starts_now(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
