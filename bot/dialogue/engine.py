@@ -52,8 +52,7 @@ from bot.replies import (
     Turn,
 )
 from bot.retrieval.port import Retriever
-from bot.text import is_question
-from bot.text.split import asks_at, sentence_spans
+from bot.text import asking_sentences, sentence_spans
 
 # Longer messages are cut: MiniLM reads 256 word pieces, and nobody describes a team in more.
 MAX_TEXT = 2000
@@ -624,11 +623,10 @@ class Engine:
     def _asked(self, text: str) -> str:
         """`text` up to the end of its last sentence that asks, when what follows states no
         fact ("and the same list for node? I'm putting together a one-pager tbh")."""
-        sentences = sentence_spans(text)
-        asking = [b for a, b in sentences if asks_at(text, a) or is_question(text[a:b])]
-        if not asking or asking[-1] == sentences[-1][1]:
+        asking = asking_sentences(text)
+        if not asking or asking[-1][1] == sentence_spans(text)[-1][1]:
             return text
-        end = asking[-1]
+        end = asking[-1][1]
         rest = text[end:]
         if self._stated(rest, self.extractor.extract(rest).matches):
             return text
@@ -639,13 +637,12 @@ class Engine:
         framework's name ("compare it to django" asks about Django, says nothing of Python).
         A language's name is no framework's here: "we're on kotlin now" states the team's."""
         names = framework_spans(text, self.kb, languages=False)
-        sentences = sentence_spans(text)
+        asking = asking_sentences(text)
         return [
             m
             for m in matches
             if not named_within(names, m.start, m.end)
-            and not asks_at(text, m.start)  # the sentence ends with "?" (spans leave it out)
-            and not any(a <= m.start < b and is_question(text[a:b]) for a, b in sentences)
+            and not any(a <= m.start < b for a, b in asking)
         ]
 
     def _about_pick(self, text: str, pick: str) -> tuple[Resolution, answer.Answer | None] | None:

@@ -20,7 +20,7 @@ from bot.text.negation import (
     scope_start,
 )
 from bot.text.phrases import Phrases
-from bot.text.question import clauses, is_question
+from bot.text.question import asking_sentences, clauses, is_question
 from bot.text.split import (
     asks_at,
     clause_end,
@@ -43,6 +43,7 @@ __all__ = [
     "POSITIVE",
     "Grammar",
     "Phrases",
+    "asking_sentences",
     "asks_at",
     "clause_end",
     "clause_spans",

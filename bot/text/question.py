@@ -12,7 +12,7 @@ import functools
 import re
 
 from bot.text.grammar import grammar
-from bot.text.split import clause_units, straight
+from bot.text.split import asks_at, clause_units, sentence_spans, straight
 
 _PUNCTUATION = " \t\n,.;:!?-"
 
@@ -71,3 +71,9 @@ def clauses(text: str) -> tuple[tuple[tuple[int, str], ...], tuple[str, ...]]:
 def is_question(text: str) -> bool:
     """True when any clause of `text` asks something."""
     return bool(clauses(text)[0])
+
+
+def asking_sentences(text: str) -> list[tuple[int, int]]:
+    """The spans of `text`'s sentences that ask: a "?" ends the sentence (its span leaves the
+    "?" out) or one of its clauses asks."""
+    return [(a, b) for a, b in sentence_spans(text) if asks_at(text, a) or is_question(text[a:b])]

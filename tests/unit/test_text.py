@@ -17,6 +17,7 @@ from bot.text import (
     NEGATIVE,
     POSITIVE,
     Phrases,
+    asking_sentences,
     clause_spans,
     clause_units,
     clauses,
@@ -146,6 +147,14 @@ def test_clauses_split_questions_from_statements(text: str, asks: list, states: 
     assert [c.strip() for _, c in questions] == asks
     assert [c.strip() for c in statements] == states
     assert is_question(text) is bool(asks)
+
+
+def test_asking_sentences_see_a_question_mark_their_spans_leave_out() -> None:
+    text = "we use x. roughly how much would y cost? ballpark is fine. is z mature"
+    assert [text[a:b] for a, b in asking_sentences(text)] == [
+        "roughly how much would y cost",
+        "is z mature",
+    ]
 
 
 def test_straight_keeps_the_length() -> None:
