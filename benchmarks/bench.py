@@ -3,7 +3,8 @@
 Floors: the model alone (encode: the serving encoder, EMBEDDER's, and sentence-transformers on
 torch beside it, one thread each as `run` has them), a process that only imports torch and
 loads the model (start-up, memory: the torch reference, as in earlier rounds, whichever
-encoder serves), and an echo bot on the same Bot API harness (end-to-end throughput).
+encoder serves), and on the same Bot API harness an echo bot and the engine bot, the echo bot
+running the engine's turns (end-to-end throughput).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class Results:
             "ask/encode": ("ask_ms_p50", "encode_ms_p50"),
             "torch_encode/encode": ("torch_encode_ms_p50", "encode_ms_p50"),
             "e2e/echo": ("e2e_updates_per_s", "echo_updates_per_s"),
+            "engine/echo": ("engine_updates_per_s", "echo_updates_per_s"),
+            "e2e/engine": ("e2e_updates_per_s", "engine_updates_per_s"),
             "model_ceiling/echo": ("model_ceiling_updates_per_s", "echo_updates_per_s"),
             "cold_start/floor": ("cold_start_s", "floor_start_s"),
             "rss/floor": ("rss_mb", "floor_rss_mb"),
@@ -287,16 +290,21 @@ async def bench_e2e(
             # the second wave would measure the limiter's schedule, not the bot.
             "SEND_RATE_LIMIT": "0",
         }
-        echo_api = FakeBotAPI()
-        env["TELEGRAM_API_URL"] = await echo_api.start()
-        echo = _spawn(["-m", "benchmarks.echo_bot"], env)
-        try:
-            await echo_api.wait_for(lambda c: c.method == "getUpdates", timeout=60)
-            echo_rate, _ = await _waves(echo_api, chats, questions, echo=True)
-        finally:
-            _stop(echo)
-            await echo_api.stop()
-        results.figures["echo_updates_per_s"] = round(echo_rate, 1)
+        for name, module in (("echo", "benchmarks.echo_bot"), ("engine", "benchmarks.engine_bot")):
+            floor_api = FakeBotAPI()
+            env["TELEGRAM_API_URL"] = await floor_api.start()
+            floor = _spawn(["-m", module], env)
+            try:
+                ready = "getUpdates"
+                if name == "engine":  # once its model has loaded, as for the bot below
+                    await floor_api.send_text(2, "what is Django good at?")
+                    ready = "sendMessage"
+                await floor_api.wait_for(lambda c, ready=ready: c.method == ready, timeout=180)
+                floor_rate, _ = await _waves(floor_api, chats, questions, echo=True)
+            finally:
+                _stop(floor)
+                await floor_api.stop()
+            results.figures[f"{name}_updates_per_s"] = round(floor_rate, 1)
 
         api = FakeBotAPI()
         env["TELEGRAM_API_URL"] = await api.start()
