@@ -263,6 +263,8 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 30 s. Blocks: call it in a thread while the fake Bot API
+    still has to answer the bot's last calls (on the loop, those waited out the drain)."""
     proc.terminate()
     try:
         proc.wait(timeout=30)
@@ -302,7 +304,7 @@ async def bench_e2e(
                 await floor_api.wait_for(lambda c, ready=ready: c.method == ready, timeout=180)
                 floor_rate, _ = await _waves(floor_api, chats, questions, echo=True)
             finally:
-                _stop(floor)
+                await asyncio.to_thread(_stop, floor)
                 await floor_api.stop()
             results.figures[f"{name}_updates_per_s"] = round(floor_rate, 1)
 
@@ -332,7 +334,7 @@ async def bench_e2e(
             results.figures["e2e_ms_p99"] = round(percentile(latencies, 99), 1)
             results.figures["rss_mb"] = round(rss_mb(bot.pid), 1)
         finally:
-            _stop(bot)
+            await asyncio.to_thread(_stop, bot)
             await api.stop()
 
 
