@@ -301,7 +301,11 @@ async def bench_e2e(
                 if name == "engine":  # once its model has loaded, as for the bot below
                     await floor_api.send_text(2, "what is Django good at?")
                     ready = "sendMessage"
-                await floor_api.wait_for(lambda c, ready=ready: c.method == ready, timeout=180)
+
+                def is_ready(call: Any, method: str = ready) -> bool:
+                    return bool(call.method == method)
+
+                await floor_api.wait_for(is_ready, timeout=180)
                 floor_rate, _ = await _waves(floor_api, chats, questions, echo=True)
             finally:
                 await asyncio.to_thread(_stop, floor)
