@@ -1,27 +1,24 @@
 """The engine bot: the echo bot plus the engine's turn (`python -m benchmarks.engine_bot`).
 
-The leanest Telegram layer this engine can have: the model loaded as `run` loads it, each
-turn prefetched and handled as `run` does, its first reply rendered to HTML and sent; no
-storage, middlewares, keyboards, typing or edits. Against it the end-to-end run reads what the
-Telegram adapter costs; against the echo bot, what the engine and the model leave for it.
+The leanest Telegram layer this engine can have: the engine loaded as `run` loads it
+(`load_for_serving`), each turn prefetched and handled as `run` does, its first reply
+rendered to HTML and sent; no storage, middlewares, keyboards, typing or edits. Against it
+the end-to-end run reads what the Telegram adapter costs; against the echo bot, what the
+engine and the model leave for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import sys
 
 from aiogram import Dispatcher, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.dialogue import Engine
-from bot.embedding.loader import load_embedder
 from bot.render.html import render_html
 from bot.replies import DialogueState, Reply, Turn
-from bot.telegram.app import GC_YOUNG_THRESHOLD, SWITCH_INTERVAL_S, create_bot, run_polling
-from bot.wiring import build_engine
+from bot.telegram.app import create_bot, load_for_serving, run_polling
+from bot.telegram.conversation import Engine
 
 router = Router(name=__name__)
 # chat id -> the state and pending question after its last turn (the bench's chats are new).
@@ -60,14 +57,7 @@ async def on_callback(query: CallbackQuery, engine: Engine) -> None:
 async def main() -> None:
     """Poll TELEGRAM_API_URL with BOT_TOKEN until SIGTERM."""
     settings = Settings()
-    load_embedder(settings.embedder, background=True, threads=1)
-    engine = build_engine(settings)
-    engine.handle(DialogueState(), Turn(text="warm up the engine"))
-    # As cmd_run sets them, so the two loops differ only in the adapter.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    engine = load_for_serving(settings)
     dp = Dispatcher(engine=engine)
     dp.include_router(router)
     await run_polling(create_bot(settings), dp)

@@ -63,9 +63,9 @@ log = logging.getLogger(__name__)
 
 # How long shutdown waits for running handlers before closing storage (SIGTERM grace).
 DRAIN_SECONDS = 10.0
-# See cmd_run: how long a thread may hold the GIL while another waits for it.
+# See load_for_serving: how long a thread may hold the GIL while another waits for it.
 SWITCH_INTERVAL_S = 0.001
-# See cmd_run: allocations between two collections of the youngest generation (Python: 700).
+# See load_for_serving: allocations between two young collections (Python's default: 700).
 GC_YOUNG_THRESHOLD = 20_000
 # Inline queries wait this long for a newer one from the same user (see InlineDebounce):
 # Telegram sends one per pause in typing, and the answer to an older one is thrown away.
@@ -365,22 +365,10 @@ def _freeze_when_loaded(model: Any) -> None:
         gc.freeze()
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Start the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
-    problem = settings.token_problem()
-    if problem:
-        raise UserError(
-            f"{problem}. Get a token from @BotFather in Telegram (/newbot), then run "
-            "`BOT_TOKEN=... make run`; `make chat` works without one."
-        )
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        problem = secret_problem(secret)
-        if problem:
-            raise UserError(problem)
-    problem = storage_url_problem(settings.resolved_storage_url())
-    if problem:  # fail fast, before spending seconds loading the model
-        raise UserError(problem)
+def load_for_serving(settings: Settings) -> Engine:
+    """The engine, its model loading in the background, and the interpreter tuned for serving:
+    what `run` serves with (the bench's engine bot too, so the two differ in the adapter only).
+    """
     from bot.embedding.loader import load_embedder
     from bot.wiring import build_engine
 
@@ -407,5 +395,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     # the switch interval (5 ms by default): one query took 916 ms next to a busy thread
     # instead of 7 ms; at 1 ms it takes 24 ms. The traced model is indifferent to it.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    return engine
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the bot: long polling, or a webhook server when WEBHOOK_URL is set."""
+    problem = settings.token_problem()
+    if problem:
+        raise UserError(
+            f"{problem}. Get a token from @BotFather in Telegram (/newbot), then run "
+            "`BOT_TOKEN=... make run`; `make chat` works without one."
+        )
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        problem = secret_problem(secret)
+        if problem:
+            raise UserError(problem)
+    problem = storage_url_problem(settings.resolved_storage_url())
+    if problem:  # fail fast, before spending seconds loading the model
+        raise UserError(problem)
+    engine = load_for_serving(settings)
     asyncio.run(serve(settings, engine))
     return 0
